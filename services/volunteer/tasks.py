@@ -27,6 +27,7 @@ STAFF_CREATORS = ("volunteer_coordinator", "street_officer", "county_dpf", "admi
 TASK_TRANSITIONS = {
     (OPEN, "start_matching"): (OFFERING, ("system",)),
     (OPEN, "cancel"): (CANCELLED, ("requester", "system") + COORD),
+    (OPEN, "exhaust"): (UNMATCHED, ("system",)),
     (OFFERING, "next_wave"): (OFFERING, ("system",)),
     (OFFERING, "accept"): (ACCEPTED, ("volunteer",)),
     (OFFERING, "exhaust"): (UNMATCHED, ("system",)),
@@ -175,11 +176,3 @@ def transition_task(task, action, roles, now, reason=None):
             raise ValidationFailed("请填写原因", {"reason": ["必填"]})
     return {"from": state, "to": to, "action": action, "reason": reason, "at": now, "role": role}
 
-
-def guard(task_id, task, action):
-    """Filter for the single conditional update that applies ``action``: ``{"_id", "status"}``.
-
-    The service does ``find_one_and_update(guard(...), {"$set": {...}})``; a miss means someone
-    else moved the task first, and ``waves.explain_failed_accept`` (or a reload) says why.
-    """
-    return {"_id": task_id, "status": task["status"]}
