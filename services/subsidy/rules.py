@@ -26,7 +26,7 @@ CERT_STATUS_NAMES = {"expired": "已过期", "cancelled": "已注销", "replaced
 _REGION = re.compile(r"^\d{6}$")
 
 
-def _date(value, field):
+def to_date(value, field):
     if value is None or isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value
     if isinstance(value, dt.datetime):
@@ -55,9 +55,9 @@ def normalise_facts(facts):
             raise ValidationFailed("残疾类别或等级不正确", {"certificate": ["类别1-7，等级1-4"]})
         if cert.get("status") not in ("valid", "expired", "cancelled", "replaced"):
             raise ValidationFailed("残疾人证状态不正确", {"certificate.status": ["未知状态"]})
-        cert["valid_until"] = _date(cert.get("valid_until"), "certificate.valid_until")
+        cert["valid_until"] = to_date(cert.get("valid_until"), "certificate.valid_until")
     out["certificate"] = cert
-    out["birth_date"] = _date(facts.get("birth_date"), "birth_date")
+    out["birth_date"] = to_date(facts.get("birth_date"), "birth_date")
     status = facts.get("household_status") or "none"
     if status not in STATUS_NAMES:
         raise ValidationFailed("家庭经济状况不正确：%s" % status, {"household_status": ["未知"]})
@@ -177,86 +177,93 @@ def _describe_person(facts, groups):
 
 
 def _checks(policy, cond, facts, day):
-    """Yield (passed, reason) for every condition of the version in force."""
+    """Yield (check, passed, reason) for every condition of the version in force."""
     short = policy["short_name"]
-    yield _check_certificate(cond, facts, short, day)
+    yield ("certificate",) + _check_certificate(cond, facts, short, day)
     if cond.get("household_local"):
         if region_covers(policy["region"], facts.get("household_region")):
-            yield True, "户籍在%s" % regions.name(policy["region"])
+            yield "household_region", True, "户籍在%s" % regions.name(policy["region"])
         else:
-            yield False, "%s要求户籍在%s，您的户籍地为%s" % (
+            yield "household_region", False, "%s要求户籍在%s，您的户籍地为%s" % (
                 short, regions.name(policy["region"]), region_label(facts.get("household_region")))
     cert = facts["certificate"]
     if cond.get("grades"):
         wanted = _or_list(GRADE_NAMES[g] for g in cond["grades"])
         if cert is None:
-            yield False, "%s要求残疾等级为%s，无法确认您的等级" % (short, wanted)
+            yield "grade", False, "%s要求残疾等级为%s，无法确认您的等级" % (short, wanted)
         elif cert["grade"] in cond["grades"]:
-            yield True, "残疾等级为%s" % GRADE_NAMES[cert["grade"]]
+            yield "grade", True, "残疾等级为%s" % GRADE_NAMES[cert["grade"]]
         else:
-            yield False, "%s要求残疾等级为%s，您的等级为%s" % (short, wanted,
+            yield "grade", False, "%s要求残疾等级为%s，您的等级为%s" % (short, wanted,
                                                       GRADE_NAMES[cert["grade"]])
     if cond.get("categories"):
         wanted = _or_list(CATEGORY_NAMES[c] for c in cond["categories"])
         if cert is None:
-            yield False, "%s要求残疾类别为%s，无法确认您的类别" % (short, wanted)
+            yield "category", False, "%s要求残疾类别为%s，无法确认您的类别" % (short, wanted)
         elif cert["category"] in cond["categories"]:
-            yield True, "残疾类别为%s" % CATEGORY_NAMES[cert["category"]]
+            yield "category", True, "残疾类别为%s" % CATEGORY_NAMES[cert["category"]]
         else:
-            yield False, "%s要求残疾类别为%s，您的类别为%s" % (
+            yield "category", False, "%s要求残疾类别为%s，您的类别为%s" % (
                 short, wanted, CATEGORY_NAMES[cert["category"]])
     if cond.get("any_of"):
         hit = next((g for g in cond["any_of"] if _group_passes(g, facts)), None)
         if hit:
-            yield True, "属于%s" % hit["label"]
+            yield "any_of", True, "属于%s" % hit["label"]
         else:
-            yield False, "%s要求为%s，%s" % (short, _or_list(g["label"] for g in cond["any_of"]),
+            yield "any_of", False, "%s要求为%s，%s" % (short, _or_list(g["label"] for g in cond["any_of"]),
                                          _describe_person(facts, cond["any_of"]))
     if cond.get("age"):
         lo, hi = cond["age"].get("min", 0), cond["age"].get("max", 200)
         if facts["birth_date"] is None:
-            yield False, "缺少出生日期，无法确认年龄"
+            yield "age", False, "缺少出生日期，无法确认年龄"
         else:
             age = _age(facts["birth_date"], day)
             if lo <= age <= hi:
-                yield True, "年龄%d周岁，在%d至%d周岁范围内" % (age, lo, hi)
+                yield "age", True, "年龄%d周岁，在%d至%d周岁范围内" % (age, lo, hi)
             else:
-                yield False, "%s要求年龄在%d至%d周岁，您现在%d周岁" % (short, lo, hi, age)
+                yield "age", False, "%s要求年龄在%d至%d周岁，您现在%d周岁" % (short, lo, hi, age)
     if cond.get("household_statuses"):
         status = facts["household_status"]
         wanted = _or_list(STATUS_NAMES[s] for s in cond["household_statuses"])
         if status in cond["household_statuses"]:
-            yield True, "家庭为%s家庭" % STATUS_NAMES[status]
+            yield "household_status", True, "家庭为%s家庭" % STATUS_NAMES[status]
         elif status == "none":
-            yield False, "%s要求家庭为%s家庭，您的家庭没有低保等困难身份" % (short, wanted)
+            yield "household_status", False, "%s要求家庭为%s家庭，您的家庭没有低保等困难身份" % (short, wanted)
         else:
-            yield False, "%s要求家庭为%s家庭，您的家庭为%s家庭" % (short, wanted,
+            yield "household_status", False, "%s要求家庭为%s家庭，您的家庭为%s家庭" % (short, wanted,
                                                         STATUS_NAMES[status])
     for ex in policy["exclusions"]:
         if ex["benefit"] in facts["benefits_held"]:
-            yield False, ex.get("reason") or "已享受%s，不能同时享受%s" % (ex["benefit"], short)
+            yield "exclusion", False, ex.get("reason") or "已享受%s，不能同时享受%s" % (ex["benefit"], short)
 
 
 def evaluate(facts, policy, on_date):
-    """One policy: ``{policy_code, policy_name, region, kind, eligible, reasons[],
+    """One policy: ``{policy_code, policy_name, region, kind, eligible, reasons[], failures[],
     application_required, amount_fen?, monthly_amount_fen?, amount_is_example?}``.
+
+    ``failures`` = ``[{check, reason}]`` for the checks that failed; check is one of alive,
+    in_force, certificate, household_region, grade, category, any_of, age, household_status,
+    exclusion.
 
     Amounts appear only when eligible; ``monthly_amount_fen`` only for monthly policies."""
     facts = normalise_facts(facts)
     result = {"policy_code": policy["code"], "policy_name": policy["name"],
               "region": policy["region"], "kind": policy["kind"],
               "application_required": policy["application_required"],
-              "eligible": False, "reasons": []}
-    if not facts["alive"]:
-        result["reasons"].append("当事人已身故，不能享受补贴")
-        return result
+              "eligible": False, "reasons": [], "failures": []}
     version = policy_mod.version_on(policy, on_date)
-    if version is None:
-        result["reasons"].append("%s在%s不在实施期内" % (policy["name"], _cn_date(on_date)))
+    stop = ("alive", "当事人已身故，不能享受补贴") if not facts["alive"] else (
+        ("in_force", "%s在%s不在实施期内" % (policy["name"], _cn_date(on_date)))
+        if version is None else None)
+    if stop:
+        result["reasons"] = [stop[1]]
+        result["failures"] = [{"check": stop[0], "reason": stop[1]}]
         return result
     checks = list(_checks(policy, version["conditions"], facts, on_date))
-    result["reasons"] = [reason for _, reason in checks]
-    result["eligible"] = all(ok for ok, _ in checks)
+    result["reasons"] = [reason for _, _, reason in checks]
+    result["failures"] = [{"check": check, "reason": reason}
+                          for check, ok, reason in checks if not ok]
+    result["eligible"] = not result["failures"]
     if result["eligible"]:
         result["reasons"] += ["需工作人员核实：%s" % m for m in policy["manual_checks"]]
         grade = facts["certificate"]["grade"] if facts["certificate"] else None
