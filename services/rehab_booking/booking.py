@@ -194,6 +194,8 @@ def _ensure_slot_open(slot, institution, now, policy):
 def _ensure_may_book_for(actor, person_id, institution):
     roles = actor_roles(actor)
     actor = actor or {}
+    if ROLE_SYSTEM in roles:
+        return ROLE_SYSTEM                 # a waitlist offer made by the sweep
     if ROLE_CITIZEN in roles and person_id in (actor.get("person_ids") or ()):
         return ROLE_CITIZEN
     if ROLE_INSTITUTION_STAFF in roles and actor.get("institution_id") == institution.get("id"):
