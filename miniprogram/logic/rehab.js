@@ -1,0 +1,53 @@
+// Rehab pages: which slots can be booked, what one may do with a booking.
+const format = require('../utils/format');
+const labels = require('../config/labels');
+
+const CUTOFF_MS = 2 * 3600 * 1000; // cancel/reschedule up to 2 h before (DOMAIN.md §4 default)
+
+function slotRows(slots) {
+  return (slots || []).map((s) => {
+    const start = s.start || s.starts_at;
+    const free = Number(s.available || 0);
+    return {
+      id: s.id,
+      when: format.dateTimeText(start),
+      free,
+      full: free <= 0,
+      label: free > 0 ? `${format.dateTimeText(start)}，还剩${free}个名额` : `${format.dateTimeText(start)}，已约满，可排队`
+    };
+  });
+}
+
+function bookingRow(b, now = new Date()) {
+  const start = b.start || b.starts_at || (b.slot && b.slot.start);
+  const beforeCutoff = start ? new Date(start).getTime() - now.getTime() > CUTOFF_MS : true;
+  const live = b.status === 'held' || b.status === 'confirmed';
+  return {
+    id: b.id,
+    title: `${b.institution_name || ''} ${b.service || ''}`.trim() || '康复预约',
+    when: format.dateTimeText(start),
+    status: labels.statusText(b.status),
+    escort: b.escort_needed ? '已申请志愿者陪同' : '',
+    canConfirm: b.status === 'held',
+    canCancel: live && beforeCutoff,
+    canReschedule: live && beforeCutoff,
+    institutionId: b.institution_id || (b.slot && b.slot.institution_id) || '',
+    service: b.service || ''
+  };
+}
+
+function bookingBody(slotId, personId, form = {}) {
+  const body = { slot_id: slotId, person_id: personId };
+  if ((form.companion || '').trim()) body.companion = form.companion.trim();
+  if (form.escortNeeded) body.escort_needed = true;
+  return body;
+}
+
+// Query window for free slots: from the chosen day for 7 days, in China time.
+function slotWindow(day) {
+  const from = `${day}T00:00:00+08:00`;
+  const end = new Date(new Date(from).getTime() + 7 * 86400000);
+  return { from, to: `${format.dayString(end)}T00:00:00+08:00` };
+}
+
+module.exports = { slotRows, bookingRow, bookingBody, slotWindow, CUTOFF_MS };

@@ -1,0 +1,50 @@
+// Subsidy page: eligibility with reasons, suggestions waiting for one tap, entitlements, payments.
+const labels = require('../config/labels');
+const format = require('../utils/format');
+
+function eligibilityRows(items) {
+  return (items || []).map((e) => ({
+    policyCode: e.policy_code,
+    name: labels.policyName(e.policy_code, e.policy_name),
+    eligible: Boolean(e.eligible),
+    verdict: e.eligible ? '符合条件' : '暂不符合',
+    amount: e.monthly_amount_fen ? `每月${format.yuan(e.monthly_amount_fen)}` : '',
+    reasons: (e.reasons || []).map((r) => (typeof r === 'string' ? r : (r.message || r.text || '')))
+  }));
+}
+
+function suggestionRows(items) {
+  return (items || []).map((s) => ({
+    id: s.id || s.policy_code,
+    policyCode: s.policy_code,
+    name: labels.policyName(s.policy_code, s.policy_name),
+    amount: s.monthly_amount_fen ? `每月${format.yuan(s.monthly_amount_fen)}` : ''
+  }));
+}
+
+function entitlementRows(items) {
+  return (items || []).map((e) => ({
+    key: e.id || `${e.policy_code}-${e.status}`,
+    name: labels.policyName(e.policy_code, e.policy_name),
+    status: labels.statusText(e.status),
+    amount: e.monthly_amount_fen ? `每月${format.yuan(e.monthly_amount_fen)}` : '',
+    reason: e.reason || (e.reasons || []).join('；')
+  }));
+}
+
+function paymentRows(items) {
+  return (items || []).map((p) => ({
+    key: p.id || `${p.month}-${p.policy_code}`,
+    month: p.month,
+    name: labels.policyName(p.policy_code, p.policy_name),
+    amount: format.yuan(p.amount_fen),
+    status: labels.statusText(p.status)
+  }));
+}
+
+// A suggestion is confirmed by an ordinary application with the suggested policy code.
+function confirmBody(policyCode, personId, residenceRegion) {
+  return { person_id: personId, policy_code: policyCode, residence_region: residenceRegion };
+}
+
+module.exports = { eligibilityRows, suggestionRows, entitlementRows, paymentRows, confirmBody };

@@ -1,0 +1,90 @@
+// Volunteer pages: registration body, offers (never with an address), tasks, hours and stars.
+const labels = require('../config/labels');
+const format = require('../utils/format');
+
+// Star levels by logged hours (DOMAIN.md §5).
+const STAR_HOURS = [100, 300, 600, 1000, 1500];
+
+function starsFor(hours) {
+  return STAR_HOURS.filter((h) => Number(hours || 0) >= h).length;
+}
+
+function nextStarHint(hours) {
+  const next = STAR_HOURS.find((h) => Number(hours || 0) < h);
+  return next ? `再服务${Math.ceil(next - Number(hours || 0))}小时可升到${starsFor(next)}星` : '已是最高星级';
+}
+
+// All week, in the hours the volunteer chose.
+function registrationBody(form) {
+  const days = form.weekdays && form.weekdays.length ? form.weekdays : [1, 2, 3, 4, 5, 6, 7];
+  return {
+    skills: form.skills,
+    languages: form.languages && form.languages.length ? form.languages : ['普通话'],
+    availability: days.map((d) => ({ weekday: Number(d), start: form.start || '09:00', end: form.end || '18:00' })),
+    home_region: form.region,
+    location: form.location
+  };
+}
+
+function validateRegistration(form) {
+  const errors = {};
+  if (!form.skills || !form.skills.length) errors.skills = '请至少选一项能提供的帮助';
+  if (!/^\d{6}$/.test(form.region || '')) errors.home_region = '请选择所在地区';
+  if (!form.location) errors.location = '请允许获取大致位置，或手动选择位置';
+  if ((form.start || '09:00') >= (form.end || '18:00')) errors.availability = '结束时间要晚于开始时间';
+  return errors;
+}
+
+// An offer shows what, when, how long and the district only; the address comes after accepting.
+function offerRow(o) {
+  return {
+    id: o.id,
+    requestId: o.request_id,
+    title: labels.skillName(o.skill),
+    when: format.dateTimeText(o.when),
+    duration: `${o.duration_minutes || 0}分钟`,
+    district: o.district || '',
+    expires: o.expires_at ? `请在${format.dateTimeText(o.expires_at)}前答复` : ''
+  };
+}
+
+function taskRow(t) {
+  const status = t.status || 'accepted';
+  return {
+    id: t.id,
+    title: labels.skillName(t.skill),
+    when: format.dateTimeText(t.when),
+    address: t.address || '',
+    contact: t.contact_phone || t.phone || '',
+    status: labels.statusText(status),
+    canCheckIn: status === 'accepted' || status === 'assigned',
+    canCheckOut: status === 'in_progress' || status === 'checked_in'
+  };
+}
+
+function helpRequestBody(form, personId) {
+  return {
+    person_id: personId,
+    skill: form.skill,
+    when: form.when,
+    duration_minutes: Number(form.durationMinutes || 60),
+    region: form.region,
+    location: form.location,
+    address: (form.address || '').trim(),
+    notes: (form.notes || '').trim()
+  };
+}
+
+function validateHelpRequest(form) {
+  const errors = {};
+  if (!form.skill) errors.skill = '请选择需要什么帮助';
+  if (!form.when) errors.when = '请选择日期和时间';
+  if (!(form.address || '').trim()) errors.address = '请填写地址，志愿者接单后才能看到';
+  if (!/^\d{6}$/.test(form.region || '')) errors.region = '请选择所在地区';
+  return errors;
+}
+
+module.exports = {
+  starsFor, nextStarHint, registrationBody, validateRegistration, offerRow, taskRow,
+  helpRequestBody, validateHelpRequest, STAR_HOURS
+};

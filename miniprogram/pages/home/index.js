@@ -1,0 +1,63 @@
+// 首页 = the person file (一人一档): certificate card and "what to do first".
+const { definePage } = require('../../utils/page');
+const account = require('../../services/account');
+const subsidy = require('../../services/subsidy');
+const { homeView } = require('../../logic/home');
+const { confirmBody } = require('../../logic/subsidy');
+const subscribe = require('../../utils/subscribe');
+
+definePage({
+  data: { loaded: false, needsIdentity: false, certificate: null, todos: [], residenceRegion: '' },
+
+  onLoad() { return this.load(); },
+  onPullDownRefresh() { return this.load().then(() => wx.stopPullDownRefresh()); },
+  onActingChange() { return this.load(); },
+
+  async load() {
+    await this.run(async () => {
+      const app = getApp();
+      if (app.globalData.startupError) {
+        app.globalData.startupError = null;
+        await app.reloadSession();
+      } else {
+        await app.ready;
+      }
+      const personId = this.personId();
+      if (!personId) {
+        this.setData({ loaded: true, needsIdentity: true, todos: [], certificate: null });
+        return;
+      }
+      const file = await account.personFile(personId);
+      if (!file.suggestions && !file.subsidy_suggestions) {
+        file.suggestions = await subsidy.suggestions(personId).catch(() => []);
+      }
+      const person = file.person || {};
+      this.setData(Object.assign({ loaded: true, needsIdentity: false, residenceRegion: person.residence_region || person.household_region || '' }, homeView(file)));
+    });
+  },
+
+  // One tap confirms a proactive suggestion: an ordinary application with the suggested policy.
+  async confirmSuggestion(e) {
+    const policyCode = e.currentTarget.dataset.policy;
+    const done = await this.run(() => subsidy.apply(confirmBody(policyCode, this.personId(), this.data.residenceRegion)));
+    if (!done) return;
+    await subscribe.offerAfterSubmit('subsidy_submitted', '已提交申请');
+    await this.load();
+  },
+
+  openTodo(e) {
+    const { kind, id, service } = e.currentTarget.dataset;
+    const urls = {
+      application: `/pages/application/index?service=${service}&id=${id}`,
+      booking: '/pages/rehab-bookings/index',
+      certificate: '/pages/cert-apply/index?type=renewal',
+      help: `/pages/help-status/index?id=${id}`
+    };
+    if (urls[kind]) wx.navigateTo({ url: urls[kind] });
+  },
+
+  openCertificate() { wx.navigateTo({ url: '/pages/cert-card/index' }); },
+  applyCertificate() { wx.navigateTo({ url: '/pages/cert-apply/index?type=new' }); },
+  bindIdentity() { wx.navigateTo({ url: '/pages/identity/index' }); },
+  retry() { return this.load(); }
+});

@@ -1,0 +1,34 @@
+// 我的: identity, phone, wards, display settings (large text, high contrast).
+const { definePage } = require('../../utils/page');
+const state = require('../../utils/state');
+
+function meView() {
+  const me = state.state.me || {};
+  const acc = me.account || {};
+  const person = me.person || null;
+  return {
+    identityBound: Boolean(acc.identity_bound || person),
+    nameMasked: person ? (person.name_masked || person.name || '') : '',
+    idMasked: person ? (person.id_number_masked || '') : '',
+    phoneMasked: acc.phone_masked || me.phone_masked || '',
+    wardCount: (me.wards || []).length,
+    isVolunteer: Boolean(me.volunteer),
+    largeText: state.state.prefs.largeText,
+    highContrast: state.state.prefs.highContrast
+  };
+}
+
+definePage({
+  data: meView(),
+  onShow() { this.setData(meView()); },
+  onActingChange() { this.setData(meView()); },
+
+  toggleLargeText(e) {
+    state.setPref('largeText', e.detail.value);
+    this.setData(meView());
+  },
+  toggleHighContrast(e) {
+    state.setPref('highContrast', e.detail.value);
+    this.setData(meView());
+  }
+});

@@ -1,0 +1,50 @@
+// Find designated rehab institutions by service and place.
+const { definePage } = require('../../utils/page');
+const rehab = require('../../services/rehab');
+const labels = require('../../config/labels');
+const state = require('../../utils/state');
+
+function institutionRow(i) {
+  const access = i.accessibility || {};
+  const notes = Array.isArray(access) ? access : Object.keys(access).filter((k) => access[k] === true).map((k) => ACCESS_TEXT[k] || k);
+  return {
+    id: i.id,
+    name: i.name,
+    address: i.address || '',
+    services: (i.services || []).map((s) => (typeof s === 'string' ? s : s.name || s.code)).join('、'),
+    accessibility: notes.join('、')
+  };
+}
+
+const ACCESS_TEXT = { step_free: '无障碍通道', wheelchair_toilet: '无障碍卫生间', lift: '电梯', parking: '无障碍停车位', sign_language: '手语服务', braille: '盲文标识' };
+
+definePage({
+  data: { services: labels.REHAB_SERVICES, regions: labels.REGIONS, service: '', region: '', institutions: [], searched: false, rescheduleId: '' },
+
+  onLoad(query) {
+    const person = state.state.me && state.state.me.person;
+    this.setData({
+      service: query.service || '',
+      region: (person && person.residence_region) || '',
+      rescheduleId: query.reschedule || ''
+    });
+  },
+
+  chooseService(e) { this.setData({ service: e.currentTarget.dataset.value }); },
+  chooseRegion(e) { this.setData({ region: e.currentTarget.dataset.value }); },
+
+  async search() {
+    if (!this.data.region) {
+      this.setData({ fieldErrors: { region: '请选择地区' }, errorText: '请先选择地区' });
+      return;
+    }
+    const list = await this.run(() => rehab.institutions(this.data.region, this.data.service || undefined));
+    if (list) this.setData({ institutions: list.map(institutionRow), searched: true });
+  },
+
+  openSlots(e) {
+    const { id, name } = e.currentTarget.dataset;
+    const q = `institution_id=${id}&service=${encodeURIComponent(this.data.service)}&name=${encodeURIComponent(name)}&reschedule=${this.data.rescheduleId}`;
+    wx.navigateTo({ url: `/pages/rehab-slots/index?${q}` });
+  }
+});

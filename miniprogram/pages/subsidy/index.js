@@ -1,0 +1,58 @@
+// Subsidies: what one may claim and why (or why not), one-tap confirm of suggestions, apply,
+// entitlements and monthly payments.
+const { definePage } = require('../../utils/page');
+const subsidy = require('../../services/subsidy');
+const logic = require('../../logic/subsidy');
+const state = require('../../utils/state');
+const labels = require('../../config/labels');
+const subscribe = require('../../utils/subscribe');
+
+function defaultRegion() {
+  const person = state.state.me && state.state.me.person;
+  return (person && (person.residence_region || person.household_region)) || '';
+}
+
+definePage({
+  data: { regions: labels.REGIONS, region: '', eligibility: [], suggestions: [], entitlements: [], payments: [] },
+
+  onLoad() {
+    this.setData({ region: defaultRegion() });
+    return this.load();
+  },
+  onActingChange() { return this.load(); },
+
+  async load() {
+    const personId = this.personId();
+    const all = await this.run(() => Promise.all([
+      subsidy.eligibility(personId), subsidy.suggestions(personId),
+      subsidy.entitlements(personId), subsidy.payments(personId)
+    ]));
+    if (!all) return;
+    this.setData({
+      eligibility: logic.eligibilityRows(all[0]),
+      suggestions: logic.suggestionRows(all[1]),
+      entitlements: logic.entitlementRows(all[2]),
+      payments: logic.paymentRows(all[3])
+    });
+  },
+
+  chooseRegion(e) { this.setData({ region: e.currentTarget.dataset.value }); },
+
+  // Confirming a suggestion and applying from the eligibility list are the same request.
+  async apply(e) {
+    const policyCode = e.currentTarget.dataset.policy;
+    if (!this.data.region) {
+      this.setData({ fieldErrors: { region: '请先选择居住地' }, errorText: '请先选择居住地，再申请' });
+      return null;
+    }
+    const created = await this.run(() => subsidy.apply(logic.confirmBody(policyCode, this.personId(), this.data.region)));
+    if (!created) return null;
+    await subscribe.offerAfterSubmit('subsidy_submitted', '申请已提交');
+    await this.load();
+    return created;
+  },
+
+  openApplication(e) {
+    wx.navigateTo({ url: `/pages/application/index?service=subsidy&id=${e.currentTarget.dataset.id}` });
+  }
+});

@@ -1,0 +1,13 @@
+// Identity and accounts (API.md "Identity and accounts").
+const api = require('../utils/api');
+
+module.exports = {
+  wechatLogin: (code) => api.post('/auth/wechat-login', { code }, { auth: false }),
+  me: () => api.get('/me'),
+  bindIdentity: (name, idNumber) => api.post('/me/identity', { name, id_number: idNumber }),
+  bindPhone: (code) => api.post('/me/phone', { code }),
+  addWard: (name, idNumber, relationship) => api.post('/me/wards', { name, id_number: idNumber, relationship }),
+  // results: {"<template_key>": "accept" | "reject" | "ban"}
+  reportSubscriptions: (results) => api.post('/me/subscriptions', { results }),
+  personFile: (personId) => api.get(`/people/${encodeURIComponent(personId)}/file`)
+};

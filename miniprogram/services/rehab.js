@@ -1,0 +1,16 @@
+// Rehab booking (API.md "Rehab booking").
+const api = require('../utils/api');
+const { items } = require('./list');
+
+const booking = (id) => `/rehab/bookings/${encodeURIComponent(id)}`;
+
+module.exports = {
+  institutions: (region, service) => api.get('/rehab/institutions', { region, service }).then(items),
+  slots: (query) => api.get('/rehab/slots', query).then(items), // {institution_id, service, from, to}
+  book: (fields, options) => api.post('/rehab/bookings', fields, options), // {slot_id, person_id, companion?, escort_needed?}
+  confirm: (id) => api.post(`${booking(id)}/confirm`, {}),
+  cancel: (id) => api.post(`${booking(id)}/cancel`, {}),
+  reschedule: (id, slotId) => api.post(`${booking(id)}/reschedule`, { slot_id: slotId }),
+  joinWaitlist: (fields) => api.post('/rehab/waitlist', fields), // {slot_id, person_id}
+  bookings: (personId) => api.get(`/people/${encodeURIComponent(personId)}/rehab/bookings`).then(items)
+};

@@ -1,0 +1,54 @@
+// Sign-in: wx.login → POST /auth/wechat-login; the tokens go to storage through the API client.
+// The client refreshes them silently; when even the refresh token is gone it calls login() again.
+const api = require('../utils/api');
+const account = require('../services/account');
+const state = require('./state');
+
+// eslint-disable-next-line no-undef
+const getWx = () => wx;
+
+function wxLoginCode() {
+  return new Promise((resolve, reject) => {
+    getWx().login({
+      success: (res) => (res && res.code ? resolve(res.code) : reject(new api.ApiError({ code: 'WX_LOGIN', message: '微信登录失败，请稍后再试' }))),
+      fail: () => reject(new api.ApiError({ code: 'WX_LOGIN', message: '微信登录失败，请检查网络后再试' }))
+    });
+  });
+}
+
+let loggingIn = null;
+
+// Returns the login body ({access_token, ..., account: {id, identity_bound}}).
+function login() {
+  if (loggingIn) return loggingIn;
+  loggingIn = wxLoginCode()
+    .then((code) => account.wechatLogin(code))
+    .then((body) => {
+      api.saveLogin(body);
+      return body;
+    })
+    .finally(() => { loggingIn = null; });
+  return loggingIn;
+}
+
+api.setRelogin(() => login().then(() => true));
+
+function isLoggedIn() {
+  const t = api.tokens.get();
+  return Boolean(t && t.accessToken);
+}
+
+// Log in if needed, then load /me into the app state. Returns the /me body.
+async function ensureSession() {
+  if (!isLoggedIn()) await login();
+  const me = await account.me();
+  state.setMe(me);
+  return me;
+}
+
+function logout() {
+  api.tokens.clear();
+  state.setMe(null);
+}
+
+module.exports = { login, ensureSession, isLoggedIn, logout };
