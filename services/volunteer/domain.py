@@ -7,6 +7,7 @@ from services.volunteer.execution import (COMPLAINT_TRANSITIONS, check_in, check
                                           decide_complaint, new_complaint, rate, set_out,
                                           suspension_due)
 from services.volunteer.geo import bounding_box_around, haversine_km, region_of_point  # noqa: F401
+from services.volunteer.matching import busy_volunteer_ids, new_pair, recent_load  # noqa: F401
 from services.volunteer.hours import credited_minutes, elapsed_minutes, star_level, stars_reached  # noqa: F401
 from services.volunteer.matching import is_available, pair_for, rank_candidates  # noqa: F401
 from services.volunteer.privacy import (offer_view, request_view_for_citizen,  # noqa: F401

@@ -22,9 +22,12 @@ the volunteer in ``excluded_ids`` for *this* task. Recent load counts accepted w
 saying no does not lower anyone's standing, and the Bayesian prior keeps a newcomer with no
 ratings at a neutral 0.75 rather than 0 or 1.
 """
+import datetime as dt
+
 from services.common.clock import SHANGHAI
+from services.common.errors import Forbidden, ValidationFailed
 from services.volunteer import geo
-from services.volunteer.profile import ACTIVE, minutes_of_day
+from services.volunteer.profile import ACTIVE, COORDINATORS, minutes_of_day, validate_skill
 from services.volunteer.settings import section
 
 WEEK = 7 * 1440
@@ -152,3 +155,51 @@ def pair_for(task, pairs, volunteers_by_id, context=None, settings=None):
         if v and filter_reason(task, v, context, cfg, check_distance=False)[0] is None:
             fitting.append((str(p.get("since") or ""), v["id"]))
     return min(fitting)[1] if fitting else None
+
+
+def busy_volunteer_ids(task, their_tasks):
+    """Volunteers holding an accepted/in-progress task whose time overlaps ``task``'s.
+
+    ``their_tasks``: tasks of the candidate volunteers (``volunteer_id, status, when,
+    duration_minutes``), e.g. the store's query for accepted tasks on the same day.
+    """
+    start = task["when"]
+    end = start + dt.timedelta(minutes=task["duration_minutes"])
+    busy = set()
+    for t in their_tasks or ():
+        if t.get("id") == task.get("id") or t.get("status") not in ("accepted", "in_progress"):
+            continue
+        t_end = t["when"] + dt.timedelta(minutes=t["duration_minutes"])
+        if t["when"] < end and start < t_end:
+            busy.add(t["volunteer_id"])
+    return busy
+
+
+def recent_load(accepted_at_by_volunteer, now, region=None, settings=None):
+    """``{volunteer_id: [accepted_at, ...]}`` → ``{volunteer_id: n}`` within ``recent_load_days``.
+
+    Only acceptances count: declines, timeouts and cancellations by the citizen are not load.
+    """
+    days = section("matching", region, settings)["recent_load_days"]
+    since = now - dt.timedelta(days=days)
+    return {vid: sum(1 for at in ats if since <= at <= now) for vid, ats in accepted_at_by_volunteer.items()}
+
+
+def new_pair(person_id, volunteer, skills, roles, now):
+    """A coordinator pairs a volunteer with a person (结对): → pair document (status ``active``).
+
+    ``skills`` None = any skill the volunteer has. The volunteer must be active.
+    """
+    if not set(roles or ()) & set(COORDINATORS):
+        raise Forbidden("只有志愿服务协调员可以建立结对")
+    if not isinstance(person_id, str) or not person_id:
+        raise ValidationFailed("请指明结对的残疾人", {"person_id": ["必填"]})
+    if volunteer.get("status") != ACTIVE:
+        raise ValidationFailed("只能与在岗志愿者结对", {"volunteer_id": ["志愿者未在岗"]})
+    if skills is not None:
+        skills = [validate_skill(s, "skills") for s in skills]
+        missing = [s for s in skills if s not in (volunteer.get("skills") or ())]
+        if not skills or missing:
+            raise ValidationFailed("结对技能须为该志愿者具备的技能", {"skills": missing or ["至少一项"]})
+    return {"person_id": person_id, "volunteer_id": volunteer["id"], "skills": skills,
+            "status": "active", "since": now}

@@ -58,14 +58,19 @@ def parse_when(value, field="when"):
     return value.astimezone(dt.timezone.utc)
 
 
+_LABELS = {"address": "服务地址", "notes": "备注", "language": "语言/方言", "hotline_ticket": "热线工单号",
+           "source_ref": "来源单号"}
+
+
 def _text(data, key, limit, required):
     v = data.get(key)
+    label = _LABELS.get(key, key)
     if v is None or (isinstance(v, str) and not v.strip()):
         if required:
-            raise ValidationFailed("请填写%s" % {"address": "服务地址"}.get(key, key), {key: ["必填"]})
+            raise ValidationFailed("请填写%s" % label, {key: ["必填"]})
         return None
     if not isinstance(v, str) or len(v.strip()) > limit:
-        raise ValidationFailed("%s 过长（最多%d个字）" % (key, limit), {key: ["过长"]})
+        raise ValidationFailed("%s应为文字，且不超过%d个字（过长）" % (label, limit), {key: ["过长"]})
     return v.strip()
 
 

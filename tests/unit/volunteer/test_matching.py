@@ -3,6 +3,7 @@ import datetime as dt
 import pytest
 
 from services.common.clock import SHANGHAI
+from services.common.errors import Forbidden, ValidationFailed
 from services.volunteer import matching
 
 from .factories import make_task, make_volunteer
@@ -156,3 +157,31 @@ def test_pair_without_skill_list_covers_any_skill_and_earliest_pair_wins():
     vols = {"late": make_volunteer("late"), "early": make_volunteer("early")}
     assert matching.pair_for(make_task(), pairs, vols) == "early"
     assert matching.pair_for(make_task(), pairs, vols, {"excluded_ids": ["early"]}) == "late"
+
+
+def test_busy_means_an_overlapping_accepted_task():
+    task = make_task(id="t1")                          # Tue 09:00–11:00 local
+    others = [make_task(id="x", volunteer_id="a", status="accepted", when=task["when"] + dt.timedelta(minutes=119)),
+              make_task(id="y", volunteer_id="b", status="accepted", when=task["when"] + dt.timedelta(minutes=120)),
+              make_task(id="z", volunteer_id="c", status="cancelled", when=task["when"]),
+              make_task(id="w", volunteer_id="d", status="in_progress", when=task["when"] - dt.timedelta(minutes=30))]
+    assert matching.busy_volunteer_ids(task, others) == {"a", "d"}
+
+
+def test_recent_load_counts_the_last_30_days_only():
+    now = dt.datetime(2026, 6, 1, tzinfo=UTC)
+    load = matching.recent_load({"a": [now - dt.timedelta(days=d) for d in (1, 29, 31)], "b": []}, now)
+    assert load == {"a": 2, "b": 0}
+
+
+def test_new_pair():
+    v = make_volunteer("v1", skills=["escort", "daily_care"])
+    pair = matching.new_pair("p1", v, ["escort"], {"volunteer_coordinator"}, "2026-06-01")
+    assert pair["status"] == "active" and pair["volunteer_id"] == "v1"
+    assert matching.pair_for(make_task(), [pair], {"v1": v}) == "v1"
+    with pytest.raises(Forbidden):
+        matching.new_pair("p1", v, None, {"requester"}, "2026-06-01")
+    with pytest.raises(ValidationFailed):
+        matching.new_pair("p1", v, ["driving"], {"admin"}, "2026-06-01")
+    with pytest.raises(ValidationFailed):
+        matching.new_pair("p1", dict(v, status="pending"), None, {"admin"}, "2026-06-01")

@@ -36,6 +36,7 @@ def test_valid_request_becomes_open_task():
     ("location", {"lat": 0, "lng": 0}, "不在本平台服务的地区范围内"),
     ("address", "  ", "服务地址"),
     ("address", "x" * 201, "过长"),
+    ("notes", "x" * 501, "备注"),
     ("contact_phone", "12345", "联系电话"),
     ("person_id", None, "为谁申请"),
 ])
