@@ -119,13 +119,17 @@ def parse_policies(data, known_regions=None):
             problems.setdefault(where, []).append("应为至少一个政策版本的列表")
             continue
         checked = []
-        for i, version in enumerate(versions):
+        ordered = sorted(enumerate(versions), key=lambda iv: str(
+            iv[1].get("effective_from")) if isinstance(iv[1], dict) else "")
+        for i, version in ordered:
             vwhere = "%s[%d]" % (where, i)
             if not isinstance(version, dict) or "effective_from" not in version:
                 problems.setdefault(vwhere, []).append("缺少生效日期effective_from")
                 continue
             _check_params(version, vwhere, problems, partial=True)
-            merged = copy.deepcopy(defaults)
+            # a version overrides the one before it (or the defaults), key by key
+            merged = {k: copy.deepcopy(v) for k, v in (checked[-1] if checked else defaults).items()
+                      if k != "effective_from"}
             for key, value in version.items():
                 if key == "home_visit" and isinstance(value, dict):
                     merged["home_visit"].update(value)
