@@ -55,6 +55,14 @@ function definePage(def) {
       return p ? p.personId : '';
     },
 
+    // Refresh the page after a failed action without wiping the sentence that explains it.
+    async keepError(fn) {
+      const said = this.data.errorText;
+      const fields = this.data.fieldErrors;
+      await fn();
+      if (said && !this.data.errorText) this.setData({ errorText: said, fieldErrors: fields });
+    },
+
     async run(fn) {
       this.setData({ busy: true, errorText: '', fieldErrors: {} });
       try {

@@ -39,7 +39,7 @@ definePage({
       ? rehab.reschedule(this.data.rescheduleId, slotId)
       : rehab.book(logic.bookingBody(slotId, this.personId(), this.data))));
     if (!booking) {
-      await this.load(); // a SLOT_FULL answer: show the fresh numbers
+      await this.keepError(() => this.load()); // e.g. SLOT_FULL: show the fresh numbers
       return null;
     }
     this.setData({ booked: logic.bookingRow(booking) });

@@ -32,7 +32,7 @@ definePage({
     const res = await this.run(() => volunteer.accept(e.currentTarget.dataset.id));
     // TASK_TAKEN (409) is already said in words by run(); the list is refreshed either way.
     this.setData({ notice: res ? '✔ 接单成功，地址和联系电话已显示在“我的任务”里' : '' });
-    await this.load();
+    await this.keepError(() => this.load());
     return res;
   },
   async decline(e) {

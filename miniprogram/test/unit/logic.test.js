@@ -1,0 +1,145 @@
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const home = require('../../logic/home');
+const cert = require('../../logic/certificate');
+const subsidy = require('../../logic/subsidy');
+const rehab = require('../../logic/rehab');
+const vol = require('../../logic/volunteer');
+const idnumber = require('../../utils/idnumber');
+const format = require('../../utils/format');
+const subscribe = require('../../utils/subscribe');
+const { freshWx, routes, json } = require('../helpers/fresh');
+
+const NOW = new Date('2025-03-01T02:00:00Z');
+
+test('home: suggestions first, then returned applications, held bookings, expiry, pending, bookings, help', () => {
+  const file = {
+    certificate: { status: 'valid', category: 4, grade: 1, valid_until: '2025-04-15T00:00:00+08:00' },
+    applications: [
+      { id: 'a1', kind: 'certificate', type: 'new', status: 'accepted', current_step: 'assessment_scheduled' },
+      { id: 'a2', kind: 'subsidy', policy_code: 'living_allowance', status: 'returned', reason: '缺少低保证明' },
+      { id: 'a3', kind: 'certificate', type: 'new', status: 'issued' }
+    ],
+    suggestions: [{ id: 's1', policy_code: 'nursing_allowance', monthly_amount_fen: 10000 }],
+    bookings: [
+      { id: 'b1', status: 'confirmed', service: '言语训练', start: '2025-03-03T09:00:00+08:00' },
+      { id: 'b2', status: 'held', service: '运动疗法', start: '2025-03-04T09:00:00+08:00' },
+      { id: 'b3', status: 'cancelled' }
+    ],
+    volunteer_requests: [{ id: 'v1', status: 'open', skill: 'escort' }]
+  };
+  const todos = home.todoList(file, NOW);
+  assert.deepEqual(todos.map((t) => t.key), ['suggestion-s1', 'returned-a2', 'held-b2', 'cert-expiry', 'app-a1', 'booking-b1', 'help-v1']);
+  assert.equal(todos[0].title, '可以申领：重度残疾人护理补贴');
+  assert.match(todos[0].detail, /每月100元/);
+  assert.match(todos[1].detail, /缺少低保证明/);
+  assert.match(todos[4].detail, /已安排评残/);
+  const view = home.homeView(file, NOW);
+  assert.equal(view.certificate.category, '肢体残疾');
+  assert.equal(view.certificate.grade, '一级');
+  assert.equal(view.certificate.expiringSoon, true);
+  assert.equal(view.bookingCount, 2);
+});
+
+test('home: an empty or partial file gives no to-dos and no card', () => {
+  assert.deepEqual(home.todoList({}, NOW), []);
+  assert.equal(home.homeView(null, NOW).certificate, null);
+});
+
+test('certificate: validation says what is missing, body carries only what was given', () => {
+  assert.deepEqual(cert.validate({ type: 'new', residenceRegion: '' }), { residence_region: '请选择居住地' });
+  assert.deepEqual(cert.validate({ type: 'replacement', residenceRegion: '500113', reason: ' ' }), { reason: '请说明办理原因' });
+  assert.deepEqual(cert.validate({ type: 'bogus', residenceRegion: '500113' }), { type: '请选择要办理的事项' });
+  assert.deepEqual(cert.requestBody({ type: 'new', residenceRegion: '500113', claimedCategory: '4', homeVisit: true, reason: '' }, 'p1'),
+    { person_id: 'p1', type: 'new', residence_region: '500113', claimed_category: '4', home_visit: true });
+  for (const t of ['new', 'renewal', 'replacement', 'change', 'transfer', 'cancellation']) {
+    assert.deepEqual(cert.validate({ type: t, residenceRegion: '500113', reason: '原因' }), {});
+  }
+});
+
+test('certificate: history rows keep the staff reason; QR becomes an image src', () => {
+  const rows = cert.historyRows({ history: [
+    { who: 'street_officer', when: '2025-03-01T01:00:00Z', from: 'submitted', to: 'returned', reason: '照片不清楚' }
+  ] });
+  assert.equal(rows[0].text, '已提交，等待街道审核 → 被退回，需要补正材料');
+  assert.equal(rows[0].reason, '照片不清楚');
+  assert.equal(rows[0].when, '2025年3月1日 09:00');
+  assert.equal(cert.qrImageSrc({ qr_png_base64: 'iVBORw0KGgo=' }), 'data:image/png;base64,iVBORw0KGgo=');
+  assert.equal(cert.qrImageSrc(null), '');
+  assert.equal(cert.canWithdraw({ status: 'submitted' }), true);
+  assert.equal(cert.canWithdraw({ status: 'assessed' }), false);
+});
+
+test('subsidy: reasons are shown for both verdicts; confirm body uses the suggested policy', () => {
+  const rows = subsidy.eligibilityRows([
+    { policy_code: 'living_allowance', eligible: false, reasons: ['家庭不是低保户'] },
+    { policy_code: 'nursing_allowance', eligible: true, reasons: [{ message: '持证一级' }], monthly_amount_fen: 8050 }
+  ]);
+  assert.equal(rows[0].verdict, '暂不符合');
+  assert.deepEqual(rows[0].reasons, ['家庭不是低保户']);
+  assert.equal(rows[1].amount, '每月80.50元');
+  assert.deepEqual(rows[1].reasons, ['持证一级']);
+  assert.deepEqual(subsidy.confirmBody('nursing_allowance', 'p1', '500113'), { person_id: 'p1', policy_code: 'nursing_allowance', residence_region: '500113' });
+  assert.equal(subsidy.paymentRows([{ month: '2025-02', amount_fen: 10000, status: 'paid', policy_code: 'living_allowance' }])[0].amount, '100元');
+});
+
+test('rehab: full slots offer the waitlist; cancel and reschedule stop 2 hours before', () => {
+  const rows = rehab.slotRows([{ id: 's1', start: '2025-03-02T09:00:00+08:00', available: 2 }, { id: 's2', start: '2025-03-02T10:00:00+08:00', available: 0 }]);
+  assert.equal(rows[0].full, false);
+  assert.match(rows[0].label, /还剩2个名额/);
+  assert.equal(rows[1].full, true);
+  assert.match(rows[1].label, /已约满/);
+  const soon = rehab.bookingRow({ id: 'b', status: 'confirmed', start: new Date(NOW.getTime() + 3600e3).toISOString() }, NOW);
+  assert.equal(soon.canCancel, false);
+  const later = rehab.bookingRow({ id: 'b', status: 'held', start: new Date(NOW.getTime() + 86400e3).toISOString() }, NOW);
+  assert.equal(later.canCancel && later.canConfirm && later.canReschedule, true);
+  assert.deepEqual(rehab.bookingBody('s1', 'p1', { escortNeeded: true, companion: ' 妈妈 ' }), { slot_id: 's1', person_id: 'p1', escort_needed: true, companion: '妈妈' });
+  assert.deepEqual(rehab.slotWindow('2025-03-01'), { from: '2025-03-01T00:00:00+08:00', to: '2025-03-08T00:00:00+08:00' });
+});
+
+test('volunteer: stars by hours, offers never carry an address', () => {
+  assert.deepEqual([0, 99, 100, 300, 599, 1000, 1500, 5000].map(vol.starsFor), [0, 0, 1, 2, 2, 4, 5, 5]);
+  assert.equal(vol.nextStarHint(90), '再服务10小时可升到1星');
+  const offer = vol.offerRow({ id: 'o1', request_id: 'r1', skill: 'escort', when: '2025-03-02T02:00:00Z', duration_minutes: 60, district: '巴南区', expires_at: '2025-03-01T03:00:00Z', address: '不该出现' });
+  assert.equal(offer.title, '陪同出行');
+  assert.equal(Object.values(offer).some((v) => String(v).includes('不该出现')), false);
+  const body = vol.registrationBody({ skills: ['escort'], region: '500113', location: { lat: 1, lng: 2 }, start: '08:00', end: '21:00' });
+  assert.equal(body.availability.length, 7);
+  assert.deepEqual(body.availability[0], { weekday: 1, start: '08:00', end: '21:00' });
+  assert.deepEqual(Object.keys(vol.validateRegistration({ skills: [], region: '', start: '18:00', end: '09:00' })).sort(), ['availability', 'home_region', 'location', 'skills']);
+});
+
+test('ID numbers: mod 11-2 check character', () => {
+  assert.equal(idnumber.make('11010519491231002'), '11010519491231002X');
+  assert.equal(idnumber.problem('11010519491231002X'), '');
+  assert.match(idnumber.problem('110105194912310021'), /最后一位不对/);
+  assert.match(idnumber.problem('12345'), /18位/);
+  assert.match(idnumber.problem(idnumber.make('11010519490231002')), /出生日期/);
+});
+
+test('format: fen to yuan, China time', () => {
+  assert.equal(format.yuan(12345), '123.45元');
+  assert.equal(format.yuan(10000), '100元');
+  assert.equal(format.dateTimeText('2025-03-01T16:30:00Z'), '2025年3月2日 00:30');
+  assert.equal(format.dayString(new Date('2025-03-01T16:30:00Z')), '2025-03-02');
+});
+
+test('subscribe: maps WeChat answers back to template keys and reports them', async () => {
+  const ids = { application_status: 'TID-A', certificate_expiry: 'TID-E', appointment_reminder: '', volunteer_offer: '', payment: '' };
+  assert.deepEqual(subscribe.resultsByKey(['application_status', 'certificate_expiry'], { 'TID-A': 'accept', 'TID-E': 'filter' }, ids),
+    { application_status: 'accept', certificate_expiry: 'reject' });
+  assert.deepEqual(subscribe.configuredKeys('booking_made', ids), [], 'unconfigured templates are not asked for');
+
+  let reported = null;
+  const wx = freshWx({ handler: routes({ 'POST /me/subscriptions': (req) => { reported = json(req); return { statusCode: 200, data: {} }; } }) });
+  wx.subscribeResult = { 'TID-A': 'accept', 'TID-E': 'ban' };
+  const out = await subscribe.offerAfterSubmit('certificate_submitted', '申请已提交', ids);
+  assert.deepEqual(reported, { results: { application_status: 'accept', certificate_expiry: 'ban' } });
+  assert.deepEqual(out, reported.results);
+  assert.deepEqual(wx.calls.find((c) => c[0] === 'requestSubscribeMessage')[1], ['TID-A', 'TID-E']);
+
+  wx.modalConfirm = false;
+  reported = null;
+  assert.deepEqual(await subscribe.offerAfterSubmit('certificate_submitted', '申请已提交', ids), {});
+  assert.equal(reported, null, 'saying no in the modal asks nothing and reports nothing');
+});

@@ -1,0 +1,214 @@
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const { freshWx, routes, json } = require('../helpers/fresh');
+const { loadPage, tap, installApp } = require('../helpers/page-harness');
+const state = require('../../utils/state');
+const api = require('../../utils/api');
+
+const ME = {
+  account: { id: 'acc1', identity_bound: true },
+  person: { id: 'p1', name_masked: '张*', residence_region: '500113' },
+  wards: [{ person_id: 'w1', name_masked: '张**', relationship: 'parent' }]
+};
+
+function signedIn(table, opts) {
+  const wx = freshWx(Object.assign({ handler: routes(table) }, opts));
+  api.setRetryDelays([1, 1]);
+  api.saveLogin({ access_token: 'T', refresh_token: 'R', expires_in: 3600 });
+  state.setMe(ME);
+  installApp();
+  return wx;
+}
+
+test('sign-in: wx.login code goes to /auth/wechat-login, tokens are stored, /me fills the person switcher', async () => {
+  const wx = freshWx({ loginCode: 'dev:alice', handler: routes({
+    'POST /auth/wechat-login': (req) => {
+      assert.deepEqual(json(req), { code: 'dev:alice' });
+      return { statusCode: 200, data: { access_token: 'T1', refresh_token: 'R1', expires_in: 7200, account: { id: 'acc1', identity_bound: true } } };
+    },
+    'GET /me': (req) => ({ statusCode: 200, data: Object.assign({ seen: req.header.Authorization }, ME) })
+  }) });
+  const auth = require('../../utils/auth');
+  const me = await auth.ensureSession();
+  assert.equal(me.seen, 'Bearer T1');
+  assert.equal(wx.getStorageSync('auth_tokens').refreshToken, 'R1');
+  assert.deepEqual(state.state.people.map((p) => [p.personId, p.isSelf]), [['p1', true], ['w1', false]]);
+  assert.equal(state.actingPerson().personId, 'p1');
+});
+
+test('home: shows the person file and confirms a suggestion with one tap', async () => {
+  let applied = null;
+  const wx = signedIn({
+    'GET /people/p1/file': { person: { residence_region: '500113' }, certificate: { status: 'valid', category: 4, grade: 1 }, applications: [], suggestions: [{ id: 's1', policy_code: 'nursing_allowance' }], bookings: [] },
+    'POST /subsidy/applications': (req) => { applied = json(req); return { statusCode: 201, data: { id: 'sa1', status: 'submitted' } }; }
+  });
+  const page = loadPage('home');
+  await page.onLoad({});
+  assert.equal(page.data.certificate.category, '肢体残疾');
+  assert.equal(page.data.todos[0].kind, 'suggestion');
+  await page.confirmSuggestion(tap({ policy: 'nursing_allowance' }));
+  assert.deepEqual(applied, { person_id: 'p1', policy_code: 'nursing_allowance', residence_region: '500113' });
+  assert.ok(wx.requests.some((r) => r.url.endsWith('/subsidy/applications') && r.header['Idempotency-Key']));
+  assert.equal(page.data.errorText, '');
+});
+
+test('guardian mode: switching to a ward reloads the page for the ward', async () => {
+  signedIn({
+    'GET /people/p1/file': { applications: [], suggestions: [] },
+    'GET /people/w1/file': { applications: [{ id: 'wa', kind: 'certificate', type: 'new', status: 'submitted' }], suggestions: [] }
+  });
+  const page = loadPage('home');
+  await page.onLoad({});
+  assert.equal(page.data.todos.length, 0);
+  assert.equal(page.data.acting.isSelf, true);
+  state.setActingPerson('w1');
+  await new Promise((r) => setTimeout(r, 10));
+  assert.equal(page.data.acting.personId, 'w1');
+  assert.equal(page.data.acting.isSelf, false);
+  assert.equal(page.data.todos[0].id, 'wa');
+  page.onUnload();
+});
+
+test('home: no bound person yet → asks for real-name binding, makes no file request', async () => {
+  const wx = signedIn({});
+  state.setMe({ account: { id: 'a', identity_bound: false }, person: null, wards: [] });
+  const page = loadPage('home');
+  await page.onLoad({});
+  assert.equal(page.data.needsIdentity, true);
+  assert.equal(wx.requests.length, 0);
+});
+
+test('certificate apply: missing fields are said in words and nothing is sent', async () => {
+  const wx = signedIn({});
+  const page = loadPage('cert-apply');
+  page.onLoad({ type: 'replacement' });
+  assert.equal(page.data.needsReason, true);
+  await page.submit();
+  assert.equal(page.data.fieldErrors.residence_region, '请选择居住地');
+  assert.equal(page.data.fieldErrors.reason, '请说明办理原因');
+  assert.match(page.data.errorText, /请按提示/);
+  assert.equal(wx.requests.length, 0);
+});
+
+test('certificate apply: a second tap after a network failure reuses the same Idempotency-Key', async () => {
+  let down = true;
+  const wx = signedIn({
+    'POST /certificate/applications': () => (down ? { fail: 'request:fail' } : { statusCode: 201, data: { id: 'c1', status: 'submitted' } })
+  });
+  const page = loadPage('cert-apply');
+  page.onLoad({ type: 'new' });
+  page.chooseRegion(tap({ value: '500113' }));
+  assert.equal(await page.submit(), null);
+  assert.match(page.data.errorText, /网络/);
+  down = false;
+  const created = await page.submit();
+  assert.equal(created.id, 'c1');
+  const keys = new Set(wx.requests.map((r) => r.header['Idempotency-Key']));
+  assert.equal(wx.requests.length, 4, '3 tries on the first tap, 1 on the second');
+  assert.equal(keys.size, 1);
+  assert.deepEqual(wx.requests[3].data, { person_id: 'p1', type: 'new', residence_region: '500113' });
+  assert.deepEqual(wx.calls.find((c) => c[0] === 'redirectTo'), ['redirectTo', '/pages/application/index?service=certificate&id=c1']);
+  assert.notEqual(page.data.idemKey, [...keys][0], 'a new form gets a new key');
+});
+
+test('application page: shows status and the reasons staff gave', async () => {
+  signedIn({ 'GET /certificate/applications/c1': { id: 'c1', type: 'new', status: 'returned', history: [{ from: 'submitted', to: 'returned', reason: '缺少照片', when: '2025-03-01T01:00:00Z' }] } });
+  const page = loadPage('application');
+  await page.onLoad({ service: 'certificate', id: 'c1' });
+  assert.equal(page.data.statusText, '被退回，需要补正材料');
+  assert.equal(page.data.rows[0].reason, '缺少照片');
+  assert.equal(page.data.canWithdraw, true);
+});
+
+test('identity: a wrong check character is caught before sending', async () => {
+  const wx = signedIn({});
+  const page = loadPage('identity');
+  page.onLoad({});
+  page.onName({ detail: { value: '张三' } });
+  page.onIdNumber({ detail: { value: '110105194912310021' } });
+  assert.equal(await page.submit(), false);
+  assert.match(page.data.fieldErrors.id_number, /最后一位不对/);
+  assert.equal(wx.requests.length, 0);
+});
+
+test('identity: phone binding sends the getPhoneNumber code; a refusal is explained', async () => {
+  let sent = null;
+  signedIn({ 'POST /me/phone': (req) => { sent = json(req); return { statusCode: 200, data: { phone_masked: '138****0000' } }; } });
+  const page = loadPage('identity');
+  page.onLoad({});
+  await page.onPhone({ detail: { errMsg: 'getPhoneNumber:fail user deny' } });
+  assert.match(page.data.errorText, /没有获得手机号授权/);
+  await page.onPhone({ detail: { code: 'dev-phone:13800000000' } });
+  assert.deepEqual(sent, { code: 'dev-phone:13800000000' });
+  assert.equal(page.data.phoneMasked, '138****0000');
+});
+
+test('certificate card: 404 means no certificate; otherwise the QR image and a consent code', async () => {
+  signedIn({
+    'GET /people/p1/certificate': { status: 'valid', category: 1, grade: 2, number_masked: '500***' },
+    'GET /people/p1/certificate/credential': { token: 't', qr_png_base64: 'iVBORw0KGgo=', expires_at: '2025-03-01T03:00:00Z' },
+    'POST /people/p1/certificate/disclosure-codes': { code: '482913', expires_at: '2025-03-01T02:05:00Z' }
+  });
+  const page = loadPage('cert-card');
+  await page.onLoad({});
+  assert.equal(page.data.qrSrc, 'data:image/png;base64,iVBORw0KGgo=');
+  assert.equal(page.data.card.category, '视力残疾');
+  await page.makeCode();
+  assert.equal(page.data.code, '482913');
+
+  signedIn({});
+  const empty = loadPage('cert-card');
+  await empty.onLoad({});
+  assert.equal(empty.data.missing, true);
+  assert.equal(empty.data.errorText, '');
+});
+
+test('rehab slots: SLOT_FULL is said in words and the slots are refreshed', async () => {
+  let slotCalls = 0;
+  signedIn({
+    'GET /rehab/slots': () => { slotCalls += 1; return { statusCode: 200, data: { items: [{ id: 's1', start: '2030-01-01T09:00:00+08:00', available: slotCalls > 1 ? 0 : 1 }] } }; },
+    'POST /rehab/bookings': () => ({ statusCode: 409, data: { error: { code: 'SLOT_FULL', message: '这个时段已经约满了', details: {}, request_id: 'r1' } } })
+  });
+  const page = loadPage('rehab-slots');
+  await page.onLoad({ institution_id: 'i1', service: '言语训练', name: '康复中心' });
+  assert.equal(page.data.slots[0].full, false);
+  assert.equal(await page.book(tap({ id: 's1' })), null);
+  assert.match(page.data.errorText, /约满/);
+  assert.equal(page.data.slots[0].full, true);
+});
+
+test('volunteer desk: TASK_TAKEN is explained; accept and check in/out call the API', async () => {
+  const posted = [];
+  let taken = true;
+  signedIn({
+    'GET /volunteers/me': { status: 'active', hours: 120 },
+    'GET /volunteers/me/offers': { items: [{ id: 'o1', request_id: 'r1', skill: 'escort', when: '2030-01-01T02:00:00Z', duration_minutes: 60, district: '巴南区' }] },
+    'GET /volunteers/me/tasks': { items: [{ id: 't1', skill: 'escort', status: 'accepted', address: '某路1号' }] },
+    'POST /volunteer/offers/o1/accept': () => (taken
+      ? { statusCode: 409, data: { error: { code: 'TASK_TAKEN', message: '这个任务已经被其他志愿者接走了', details: {}, request_id: 'r' } } }
+      : { statusCode: 200, data: { task_id: 't1' } }),
+    'POST /volunteer/tasks/t1/check-in': (req) => { posted.push(req.url); return { statusCode: 200, data: {} }; },
+    'POST /volunteer/tasks/t1/check-out': (req) => { posted.push(req.url); return { statusCode: 200, data: {} }; }
+  });
+  const page = loadPage('volunteer-work');
+  await page.onShow();
+  assert.equal(page.data.profile.stars, '★');
+  assert.equal(page.data.offers[0].district, '巴南区');
+  await page.accept(tap({ id: 'o1' }));
+  assert.match(page.data.errorText, /被其他志愿者接走/);
+  taken = false;
+  await page.accept(tap({ id: 'o1' }));
+  assert.match(page.data.notice, /接单成功/);
+  await page.checkIn(tap({ id: 't1' }));
+  await page.checkOut(tap({ id: 't1' }));
+  assert.equal(posted.length, 2);
+});
+
+test('display preferences: follow the system font size on first run; classes on the page root', () => {
+  freshWx({ fontSizeSetting: 22 });
+  assert.equal(state.loadPrefs().largeText, true);
+  state.setPref('highContrast', true);
+  assert.equal(state.displayClass(), 'large-text high-contrast');
+  freshWx({ fontSizeSetting: 16 });
+  assert.equal(state.loadPrefs().largeText, false);
+});
