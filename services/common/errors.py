@@ -49,6 +49,10 @@ class Conflict(ServiceError):
     status, code, message = 409, "CONFLICT", "当前状态不允许此操作"
 
 
+class MethodNotAllowed(ServiceError):
+    status, code, message = 405, "METHOD_NOT_ALLOWED", "不支持此请求方法"
+
+
 class PayloadTooLarge(ServiceError):
     status, code, message = 413, "PAYLOAD_TOO_LARGE", "提交的内容过大"
 
@@ -71,7 +75,7 @@ class UpstreamTimeout(ServiceError):
 
 
 ALL_ERRORS = (ServiceError, ValidationFailed, Unauthorized, Forbidden, NotFound, Conflict,
-              PayloadTooLarge, RuleRefused, RateLimited, Unavailable, UpstreamTimeout)
+              MethodNotAllowed, PayloadTooLarge, RuleRefused, RateLimited, Unavailable, UpstreamTimeout)
 
 
 def register_remote_errors():

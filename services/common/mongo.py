@@ -1,0 +1,75 @@
+"""The one MongoDB dependency provider: one client per container, one database per service.
+
+A service declares ``store = Mongo(MyStore)``; each worker gets ``MyStore(db, clock)``, a thin
+repository that is the only place that queries. ``MyStore.ensure_indexes(db)`` runs at container
+start (idempotent ``create_index`` calls only). Queries stay within what both MongoDB 7 and
+FerretDB v1 support: no transactions, no $lookup, single-document atomic updates.
+"""
+import pymongo
+from nameko.extensions import DependencyProvider
+from pymongo.errors import DuplicateKeyError  # noqa: F401  (re-exported for stores)
+
+from services.common.clock import Clock
+
+
+def database_name(config, service_name):
+    return "%s%s" % (config.get("DB_PREFIX", "dpf_"), service_name)
+
+
+def client_from_config(config, max_pool=None):
+    return pymongo.MongoClient(
+        config.get("MONGO_URI", "mongodb://127.0.0.1:27017/"),
+        maxPoolSize=max_pool or 100,
+        serverSelectionTimeoutMS=int(config.get("MONGO_SERVER_SELECTION_TIMEOUT_MS", 3000)),
+        connectTimeoutMS=3000,
+        socketTimeoutMS=int(config.get("MONGO_SOCKET_TIMEOUT_MS", 15000)),
+        tz_aware=True,
+        connect=False,
+    )
+
+
+class BaseStore:
+    """Repositories subclass this. ``db`` is the service's database, ``clock`` the one clock."""
+
+    def __init__(self, db, clock):
+        self.db, self.clock = db, clock
+
+    @staticmethod
+    def ensure_indexes(db):
+        pass
+
+    def ping(self):
+        self.db.command("ping")
+        return True
+
+
+class Mongo(DependencyProvider):
+    def __init__(self, store_cls, db_name=None):
+        self.store_cls, self.db_name = store_cls, db_name
+
+    def setup(self):
+        cfg = self.container.config
+        self.client = client_from_config(cfg, max_pool=self.container.max_workers + 5)
+        self.db = self.client[database_name(cfg, self.db_name or self.container.service_name)]
+        self.clock = Clock(cfg.get("CLOCK_OFFSET_FILE") or None)
+
+    def start(self):
+        self.store_cls.ensure_indexes(self.db)
+
+    def stop(self):
+        self.client.close()
+
+    def kill(self):
+        self.client.close()
+
+    def get_dependency(self, worker_ctx):
+        return self.store_cls(self.db, self.clock)
+
+
+def without_id(doc):
+    """A stored document as a plain dict with ``id`` in place of ``_id`` and no internals."""
+    if doc is None:
+        return None
+    out = {k: v for k, v in doc.items() if not k.startswith("_")}
+    out["id"] = doc["_id"]
+    return out
