@@ -1,0 +1,113 @@
+"""Identity storage: accounts, persons (一人一档 key data), guardianships, staff, refresh tokens."""
+from pymongo import ReturnDocument
+
+from services.common import outbox
+from services.common.ids import new_id
+from services.common.mongo import BaseStore, DuplicateKeyError
+
+
+class IdentityStore(BaseStore):
+    @staticmethod
+    def ensure_indexes(db):
+        db.accounts.create_index("openid", unique=True)
+        db.persons.create_index("id_hash", unique=True)
+        db.guardianships.create_index("person_id")
+        db.guardianships.create_index("account_id")
+        outbox.ensure_indexes(db)
+
+    # accounts -------------------------------------------------------------------------------
+    def account_for_openid(self, openid):
+        now = self.clock.now()
+        return self.db.accounts.find_one_and_update(
+            {"openid": openid},
+            {"$setOnInsert": {"_id": new_id("acc"), "created_at": now}, "$set": {"last_login": now}},
+            upsert=True, return_document=ReturnDocument.AFTER)
+
+    def account(self, account_id):
+        return self.db.accounts.find_one({"_id": account_id})
+
+    def set_phone(self, account_id, phone_enc, phone_hash):
+        self.db.accounts.update_one({"_id": account_id},
+                                    {"$set": {"phone_enc": phone_enc, "phone_hash": phone_hash}})
+
+    # persons --------------------------------------------------------------------------------
+    def person(self, person_id):
+        return self.db.persons.find_one({"_id": person_id})
+
+    def person_by_hash(self, id_hash):
+        return self.db.persons.find_one({"id_hash": id_hash})
+
+    def ensure_person(self, id_hash, fields):
+        """The person with this ID number, created if new. Returns (doc, created)."""
+        doc = dict(fields, _id=new_id("p"), id_hash=id_hash, created_at=self.clock.now())
+        try:
+            self.db.persons.insert_one(doc)
+            return doc, True
+        except DuplicateKeyError:
+            return self.person_by_hash(id_hash), False
+
+    def fill_person(self, person_id, fields):
+        """Set fields that are still empty (a person first known from a feed gets a name)."""
+        for key, value in fields.items():
+            if value is not None:
+                self.db.persons.update_one({"_id": person_id, key: None}, {"$set": {key: value}})
+        return self.person(person_id)
+
+    def bind_self(self, account_id, person_id):
+        """Link an account to its own person; one account per person, one person per account."""
+        try:
+            self.db.self_bindings.insert_one({"_id": person_id, "account_id": account_id,
+                                              "at": self.clock.now()})
+        except DuplicateKeyError:
+            current = self.db.self_bindings.find_one({"_id": person_id})
+            if current["account_id"] != account_id:
+                return False
+        res = self.db.accounts.update_one(
+            {"_id": account_id, "$or": [{"person_id": None}, {"person_id": person_id}]},
+            {"$set": {"person_id": person_id}})
+        return res.matched_count == 1
+
+    def mark_deceased(self, person_id, date_iso, event):
+        return self.db.persons.find_one_and_update(
+            {"_id": person_id, "deceased_on": None},
+            {"$set": {"deceased_on": date_iso}, "$push": {"_outbox": {"$each": event}}},
+            return_document=ReturnDocument.AFTER)
+
+    # guardianships ----------------------------------------------------------------------------
+    def add_guardianship(self, account_id, person_id, relationship):
+        self.db.guardianships.update_one(
+            {"_id": "%s:%s" % (account_id, person_id)},
+            {"$setOnInsert": {"account_id": account_id, "person_id": person_id,
+                              "relationship": relationship, "created_at": self.clock.now()}},
+            upsert=True)
+
+    def wards(self, account_id):
+        return list(self.db.guardianships.find({"account_id": account_id}).sort("created_at", 1))
+
+    def guardians(self, person_id):
+        return list(self.db.guardianships.find({"person_id": person_id}))
+
+    def self_account(self, person_id):
+        binding = self.db.self_bindings.find_one({"_id": person_id})
+        return self.account(binding["account_id"]) if binding else None
+
+    def is_guardian(self, account_id, person_id):
+        return self.db.guardianships.count_documents(
+            {"_id": "%s:%s" % (account_id, person_id)}) > 0
+
+    # staff and refresh tokens -------------------------------------------------------------------
+    def staff(self, username):
+        return self.db.staff.find_one({"_id": username})
+
+    def upsert_staff(self, username, fields):
+        self.db.staff.update_one({"_id": username}, {"$set": fields}, upsert=True)
+
+    def save_refresh(self, token_hash, subject, kind, expires_at):
+        self.db.refresh_tokens.insert_one({"_id": token_hash, "subject": subject, "kind": kind,
+                                           "expires_at": expires_at, "used_at": None})
+
+    def use_refresh(self, token_hash):
+        """Consume a refresh token once (conditional update: a replayed token gets nothing)."""
+        return self.db.refresh_tokens.find_one_and_update(
+            {"_id": token_hash, "used_at": None, "expires_at": {"$gt": self.clock.now()}},
+            {"$set": {"used_at": self.clock.now()}})

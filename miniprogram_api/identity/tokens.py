@@ -1,0 +1,58 @@
+"""Access and refresh tokens (pure). Access tokens are short-lived HS256 JWTs the gateway checks
+without a round trip; refresh tokens are random, stored only as a hash, and single use."""
+import datetime as dt
+import hashlib
+import secrets
+
+import jwt
+
+from services.common.errors import Unauthorized
+
+ACCESS_TTL = dt.timedelta(minutes=15)
+REFRESH_TTL = dt.timedelta(days=30)
+ALGORITHM = "HS256"
+
+
+def access_token(secret, claims, now):
+    body = dict(claims, iat=int(now.timestamp()), exp=int((now + ACCESS_TTL).timestamp()),
+                typ="access")
+    return jwt.encode(body, secret, algorithm=ALGORITHM)
+
+
+def decode_access(secret, token, now_ts=None):
+    """Claims of a valid access token, else Unauthorized with TOKEN_EXPIRED / TOKEN_INVALID."""
+    try:
+        claims = jwt.decode(token, secret, algorithms=[ALGORITHM],
+                            options={"require": ["exp", "iat", "sub"]})
+    except jwt.ExpiredSignatureError:
+        raise Unauthorized("登录已过期，请重新登录", code="TOKEN_EXPIRED")
+    except jwt.PyJWTError:
+        raise Unauthorized("登录凭证无效，请重新登录", code="TOKEN_INVALID")
+    if claims.get("typ") != "access":
+        raise Unauthorized("登录凭证无效，请重新登录", code="TOKEN_INVALID")
+    return claims
+
+
+def new_refresh_token():
+    return secrets.token_urlsafe(32)
+
+
+def refresh_hash(token):
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def pair(secret, claims, now):
+    """(response dict, refresh token hash) for a fresh token pair."""
+    refresh = new_refresh_token()
+    return ({"access_token": access_token(secret, claims, now), "refresh_token": refresh,
+             "expires_in": int(ACCESS_TTL.total_seconds()), "token_type": "Bearer"},
+            refresh_hash(refresh))
+
+
+def actor_from_claims(claims):
+    """The actor dict services receive, from verified claims."""
+    if claims.get("kind") == "staff":
+        return {"kind": "staff", "staff_id": claims["sub"], "roles": claims.get("roles", []),
+                "region": claims.get("region"), "institution_id": claims.get("institution_id")}
+    return {"kind": "citizen", "account_id": claims["sub"],
+            "person_ids": claims.get("person_ids", [])}
