@@ -1,0 +1,49 @@
+# Two commands: `make run` (the suite on this machine) and `make test` (the whole test suite).
+# Both install what is missing first: the Python virtualenv, RabbitMQ (Debian package) and the
+# embedded FerretDB (built once from the Go module). Nothing is reinstalled when present.
+SHELL := /bin/bash
+PY := .venv/bin/python
+VENV_STAMP := .venv/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
+FERRETDB := .cache/bin/ferretdb
+REPLICAS ?= 1
+PYTEST_ARGS ?=
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: deps run test test-unit test-integration test-e2e infra clean-data
+
+deps: $(VENV_STAMP) $(FERRETDB) /usr/sbin/rabbitmq-server
+
+$(VENV_STAMP): requirements.txt
+	@test -x $(PY) || python3 -m venv .venv
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@rm -f .venv/.installed-* && touch $@
+
+/usr/sbin/rabbitmq-server:
+	@echo "Installing RabbitMQ from Debian's packages ..."
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq rabbitmq-server >/dev/null
+
+$(FERRETDB): tools/ferretdb/main.go tools/ferretdb/go.mod tools/ferretdb/go.sum
+	@echo "Building FerretDB (once; cached in .cache/) ..."
+	cd tools/ferretdb && go build -o ../../$(FERRETDB) .
+
+run: deps
+	$(PY) -m tools.stack run --replicas $(REPLICAS)
+
+infra: deps
+	$(PY) -m tools.stack infra
+
+test: deps
+	$(PY) -m pytest tests $(PYTEST_ARGS)
+
+test-unit: $(VENV_STAMP)
+	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
+
+test-integration: deps
+	$(PY) -m pytest tests/integration $(PYTEST_ARGS)
+
+test-e2e: deps
+	$(PY) -m pytest tests/e2e $(PYTEST_ARGS)
+
+clean-data:
+	rm -rf .data

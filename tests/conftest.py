@@ -1,0 +1,99 @@
+# eventlet must patch before anything else imports socket/threading (nameko's test trap)
+import warnings
+warnings.filterwarnings("ignore", message=r"(?s).*Eventlet is deprecated")
+import eventlet  # noqa: E402
+eventlet.monkey_patch()  # noqa: E402
+
+import os  # noqa: E402
+import uuid  # noqa: E402
+
+import pytest  # noqa: E402
+import requests  # noqa: E402
+
+from services.common import idnumber  # noqa: E402
+
+
+class Api:
+    """A thin HTTP client for the gateway: ``api.post("/me/wards", json=..., token=...)``."""
+
+    def __init__(self, base_url):
+        self.base = base_url.rstrip("/") + "/api/v1"
+        self.root = base_url.rstrip("/")
+        self.session = requests.Session()
+
+    def request(self, method, path, token=None, headers=None, **kw):
+        h = dict(headers or {})
+        if token:
+            h["Authorization"] = "Bearer " + token
+        kw.setdefault("timeout", 30)
+        return self.session.request(method, self.base + path, headers=h, **kw)
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path, **kw):
+        return self.request("POST", path, **kw)
+
+    # journeys every test needs -----------------------------------------------------------------
+    def citizen(self, name=None):
+        """A logged-in WeChat user with no identity yet: returns the token response."""
+        code = "dev:%s#%s" % (name or "u" + uuid.uuid4().hex[:10], uuid.uuid4().hex[:6])
+        r = self.post("/auth/wechat-login", json={"code": code})
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    def bound_citizen(self, person_name="测试人", id_number=None, **extra):
+        """A citizen with a bound identity; returns (token, me)."""
+        tokens = self.citizen()
+        r = self.post("/me/identity", token=tokens["access_token"],
+                      json=dict({"name": person_name, "id_number": id_number or random_id()},
+                                **extra))
+        assert r.status_code == 200, r.text
+        body = r.json()
+        return body["tokens"]["access_token"], body
+
+    def staff(self, role, region="500113"):
+        r = self.post("/auth/staff-login", json={"username": "%s.%s" % (role, region),
+                                                  "password": "demo12345"})
+        assert r.status_code == 200, r.text
+        return r.json()["access_token"]
+
+
+def random_id(region="500113", birth="19850615"):
+    """A valid 18-character ID number (GB 11643 check character) that no other test uses."""
+    seq = "%03d" % (uuid.uuid4().int % 1000)
+    return idnumber.make(region + birth + seq)
+
+
+@pytest.fixture(scope="session")
+def stack():
+    """The whole suite, running for real (RabbitMQ, FerretDB, stand-in, services, gateway) under
+    the stack name "test": its own vhost, databases, ports and logs, reset at the start."""
+    from tools.stack import Stack
+    s = Stack(os.environ.get("TEST_STACK_NAME", "test"))
+    s.ensure_infra()
+    s.reset_data()
+    try:
+        s.start()
+        from tools.seed_demo import demo_staff
+        from nameko.standalone.rpc import ClusterRpcProxy
+        with ClusterRpcProxy({"AMQP_URI": s.env()["AMQP_URI"]}, timeout=60) as rpc:
+            rpc.identity.ensure_staff(demo_staff("demo12345"))
+        yield s
+    finally:
+        s.stop()
+
+
+@pytest.fixture(scope="session")
+def api(stack):
+    return Api(stack.url)
+
+
+@pytest.fixture(scope="session")
+def standin(stack):
+    return stack.standin_url
+
+
+@pytest.fixture(scope="session")
+def amqp_config(stack):
+    return {"AMQP_URI": stack.env()["AMQP_URI"]}
