@@ -37,7 +37,8 @@ def discover_services():
         if os.path.exists(os.path.join(base, name, "service.py")):
             camel = "".join(part.capitalize() for part in name.split("_"))
             found[name] = "services.%s.service:%sService" % (name, camel)
-    return found
+    only = [n for n in os.environ.get("STACK_SERVICES", "").split(",") if n]
+    return {n: p for n, p in found.items() if not only or n in only}
 
 
 SERVICES = discover_services()
