@@ -8,7 +8,7 @@ from marshmallow import Schema, fields, validate
 
 from gateway.routing import RouteTable
 from services.common import regions
-from services.common.errors import ValidationFailed
+from services.common.errors import Forbidden
 
 routes = RouteTable(tag="admin")
 
@@ -38,6 +38,6 @@ def dashboard(ctx):
     region = ctx.query.get("region") or ctx.actor["region"]
     regions.validate(region)
     if region != ctx.actor["region"] and "admin" not in ctx.actor["roles"]:
-        raise ValidationFailed("只能查看本辖区的指标", {"region": ["not your region"]})
+        raise Forbidden("只能查看本辖区的指标", {"region": region})
     parts = ctx.gather({name: (name, "dashboard", ctx.actor, region) for name in QUEUE_SERVICES})
     return {"region": region, "region_name": regions.name(region), "measures": parts}
