@@ -9,9 +9,9 @@ REPLICAS ?= 1
 PYTEST_ARGS ?=
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps run test test-unit test-integration test-e2e infra clean-data
+.PHONY: deps run test test-unit test-integration test-e2e test-miniprogram infra clean-data
 
-deps: $(VENV_STAMP) $(FERRETDB) /usr/sbin/rabbitmq-server
+deps: $(VENV_STAMP) $(FERRETDB) /usr/sbin/rabbitmq-server /usr/bin/docker-compose
 
 $(VENV_STAMP): requirements.txt
 	@test -x $(PY) || python3 -m venv .venv
@@ -23,6 +23,11 @@ $(VENV_STAMP): requirements.txt
 	$(SUDO) apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq rabbitmq-server >/dev/null
 
+# only to check docker-compose.yml with a real Compose parser (no Docker engine runs here)
+/usr/bin/docker-compose:
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq docker-compose >/dev/null || \
+	  { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq docker-compose >/dev/null; }
+
 $(FERRETDB): tools/ferretdb/main.go tools/ferretdb/go.mod tools/ferretdb/go.sum
 	@echo "Building FerretDB (once; cached in .cache/) ..."
 	cd tools/ferretdb && go build -o ../../$(FERRETDB) .
@@ -33,8 +38,18 @@ run: deps
 infra: deps
 	$(PY) -m tools.stack infra
 
-test: deps
+MP_STAMP := miniprogram/node_modules/.installed
+
+$(MP_STAMP): miniprogram/package-lock.json
+	cd miniprogram && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+test: deps $(MP_STAMP)
+	cd miniprogram && npm test
 	$(PY) -m pytest tests $(PYTEST_ARGS)
+
+test-miniprogram: $(MP_STAMP)
+	cd miniprogram && npm test
 
 test-unit: $(VENV_STAMP)
 	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
