@@ -1,5 +1,7 @@
 """HTTP plumbing: JSON in and out, the error envelope, request ids."""
 import json
+import mimetypes
+import os
 import re
 import uuid
 
@@ -60,3 +62,24 @@ def _depth(value, level=0):
     if isinstance(value, list):
         return max([_depth(v, level + 1) for v in value] or [level + 1])
     return level
+
+
+STATIC_ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "static")
+
+
+def static_file(path):
+    """A file under gateway/static, never outside it; unknown paths get index.html so the
+    console's own routes work on reload."""
+    full = os.path.realpath(os.path.join(STATIC_ROOT, path))
+    if not full.startswith(STATIC_ROOT + os.sep) or not os.path.isfile(full):
+        full = os.path.join(STATIC_ROOT, "index.html")
+    if not os.path.isfile(full):
+        return Response("console not built", status=404, content_type="text/plain; charset=utf-8")
+    kind = mimetypes.guess_type(full)[0] or "application/octet-stream"
+    if kind.startswith("text/") or kind in ("application/javascript", "application/json"):
+        kind += "; charset=utf-8"
+    with open(full, "rb") as f:
+        resp = Response(f.read(), content_type=kind)
+    resp.headers["X-Content-Type-Options"] = "nosniff"
+    resp.headers["Content-Security-Policy"] = "default-src 'self'; img-src 'self' data:"
+    return resp

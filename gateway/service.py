@@ -71,6 +71,15 @@ class Gateway:
                  (time.monotonic() - started) * 1000, rid)
         return resp
 
+    @http("GET", "/console/<path:path>")
+    def console(self, request, path):
+        """The staff console: static files from gateway/static (index.html for app routes)."""
+        return web.static_file(path)
+
+    @http("GET", "/console/")
+    def console_index(self, request):
+        return web.static_file("index.html")
+
     @http("GET", "/api/openapi.json")
     def openapi(self, request):
         return web.json_response(200, openapi_document(ALL_ROUTES), web.request_id_of(request))
