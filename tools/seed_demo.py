@@ -1,6 +1,8 @@
 """Demo data for `make run` (development only): staff accounts for every role in every region,
 and a few citizens with bound identities. Idempotent: running it again changes nothing."""
-import eventlet
+import warnings
+warnings.filterwarnings("ignore", message=r"(?s).*(Eventlet is deprecated|pkg_resources)")
+import eventlet  # noqa: E402
 eventlet.monkey_patch()  # noqa: E402  (nameko's standalone proxy needs a patched process)
 
 import os  # noqa: E402

@@ -268,6 +268,7 @@ def main():
         print("RabbitMQ on 127.0.0.1:5672 and FerretDB on 127.0.0.1:27017 are running.")
         return
     signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)  # even when started with SIGINT ignored (a job)
     try:
         stack.ensure_infra()
         stack.start()
