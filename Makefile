@@ -9,7 +9,7 @@ REPLICAS ?= 1
 PYTEST_ARGS ?=
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps run test test-unit test-integration test-e2e test-miniprogram infra clean-data
+.PHONY: deps run test test-unit test-integration test-e2e test-miniprogram infra bench load clean-data
 
 deps: $(VENV_STAMP) $(FERRETDB) /usr/sbin/rabbitmq-server /usr/bin/docker-compose
 
@@ -59,6 +59,16 @@ test-integration: deps
 
 test-e2e: deps
 	$(PY) -m pytest tests/e2e $(PYTEST_ARGS)
+
+LOAD_STAMP := .venv-load/.installed-$(shell sha1sum requirements-load.txt | cut -c1-12)
+
+$(LOAD_STAMP): requirements-load.txt
+	@test -x .venv-load/bin/python || python3 -m venv .venv-load
+	.venv-load/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-load.txt
+	@rm -f .venv-load/.installed-* && touch $@
+
+bench: deps $(LOAD_STAMP)
+	$(PY) -m loadtests.bench --replicas $(REPLICAS)
 
 clean-data:
 	rm -rf .data

@@ -201,6 +201,11 @@ class Stack:
         return self._spawn(label, [PY, "-m", "nameko", "run", "--config",
                                    os.path.join(ROOT, "config", "nameko.yml"), path])
 
+    def start_extra(self, label, class_path):
+        """Another nameko service in this stack (benchmarks: the echo service)."""
+        return self._spawn(label, [PY, "-m", "nameko", "run", "--config",
+                                   os.path.join(ROOT, "config", "nameko.yml"), class_path])
+
     def start(self):
         env = self.env()
         self._spawn("wechat_standin", [PY, "-m", "tools.wechat_standin", "--port",

@@ -1,0 +1,116 @@
+"""make bench: how close the suite runs to what this machine allows, in one run.
+
+  1. bare nameko RPC round trip over RabbitMQ (an echo service): the ceiling of any gateway call
+  2. the gateway end to end: an authenticated read and an authenticated write (locust, same
+     concurrency), and their ratio to (1)
+  3. extra scenarios registered in loadtests/scenarios.py (booking race, payout batch) when
+     the services they need are present
+
+A stack named "bench" is started for the run (own vhost, databases, ports) and stopped after.
+Figures are printed and written to results/bench-<time>.json; docs/benchmarks.md records them.
+"""
+import warnings
+warnings.filterwarnings("ignore", message=r"(?s).*(Eventlet is deprecated|pkg_resources)")
+import eventlet  # noqa: E402
+eventlet.monkey_patch()  # noqa: E402
+
+import argparse  # noqa: E402
+import csv  # noqa: E402
+import datetime as dt  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import subprocess  # noqa: E402
+import time  # noqa: E402
+
+from nameko.standalone.rpc import ClusterRpcProxy  # noqa: E402
+
+from tools.stack import ROOT, Stack  # noqa: E402
+
+LOCUST = os.path.join(ROOT, ".venv-load", "bin", "locust")
+
+
+def percentile(values, p):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100.0 * (len(values) - 1))))] if values else 0
+
+
+def bare_rpc(amqp_uri, users, seconds):
+    """``users`` greenlets, each with its own proxy, calling echo.ping back to back."""
+    latencies, stop_at = [], time.time() + seconds
+
+    def client():
+        with ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=10) as rpc:
+            rpc.echo.ping("warm")
+            while time.time() < stop_at:
+                t = time.perf_counter()
+                rpc.echo.ping("x" * 60)
+                latencies.append((time.perf_counter() - t) * 1000)
+    started = time.time()
+    pool = [eventlet.spawn(client) for _ in range(users)]
+    for g in pool:
+        g.wait()
+    elapsed = time.time() - started
+    return {"requests": len(latencies), "rps": round(len(latencies) / elapsed, 1),
+            "p50_ms": round(percentile(latencies, 50), 1), "p95_ms": round(percentile(latencies, 95), 1),
+            "p99_ms": round(percentile(latencies, 99), 1)}
+
+
+def locust_run(host, user_class, users, seconds, out_dir):
+    prefix = os.path.join(out_dir, user_class)
+    subprocess.run([LOCUST, "-f", os.path.join(ROOT, "loadtests", "bench_gateway.py"), user_class,
+                    "--headless", "-u", str(users), "-r", str(users), "-t", "%ds" % seconds,
+                    "-H", host, "--csv", prefix, "--only-summary", "--exit-code-on-error", "0"],
+                   check=True, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    with open(prefix + "_stats.csv") as f:
+        rows = {r["Name"]: r for r in csv.DictReader(f)}
+    row = next(r for name, r in rows.items() if name.startswith(("read", "write")))
+    return {"requests": int(row["Request Count"]), "failures": int(row["Failure Count"]),
+            "rps": round(float(row["Requests/s"]), 1), "p50_ms": float(row["50%"]),
+            "p95_ms": float(row["95%"]), "p99_ms": float(row["99%"])}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=int(os.environ.get("BENCH_USERS", 20)))
+    parser.add_argument("--seconds", type=int, default=int(os.environ.get("BENCH_SECONDS", 20)))
+    parser.add_argument("--replicas", type=int, default=int(os.environ.get("REPLICAS", 1)))
+    args = parser.parse_args()
+    out_dir = os.path.join(ROOT, "results", "bench-" + dt.datetime.now().strftime("%Y%m%d-%H%M%S"))
+    os.makedirs(out_dir, exist_ok=True)
+    stack = Stack("bench", replicas=args.replicas)
+    stack.ensure_infra()
+    stack.reset_data()
+    results = {"machine": {"cores": os.cpu_count(), "memory_gib": round(
+        os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2 ** 30, 1)},
+        "users": args.users, "seconds": args.seconds, "replicas": args.replicas,
+        "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
+    try:
+        stack.start_extra("echo", "loadtests.echo_service:EchoService")
+        stack.start()
+        print("bench: bare nameko RPC (echo), %d clients, %ds ..." % (args.users, args.seconds))
+        results["bare_rpc"] = bare_rpc(stack.env()["AMQP_URI"], args.users, args.seconds)
+        print("  ", results["bare_rpc"])
+        for name, cls in (("gateway_read", "ReadUser"), ("gateway_write", "WriteUser")):
+            print("bench: %s through the gateway (locust %s) ..." % (name, cls))
+            results[name] = locust_run(stack.url, cls, args.users, args.seconds, out_dir)
+            results[name]["ratio_to_bare_rpc"] = round(
+                results[name]["rps"] / max(results["bare_rpc"]["rps"], 0.1), 2)
+            print("  ", results[name])
+        from loadtests import scenarios
+        for name, fn in scenarios.SCENARIOS:
+            print("bench: %s ..." % name)
+            results[name] = fn(stack)
+            print("  ", results[name])
+    finally:
+        stack.stop()
+    path = os.path.join(out_dir, "bench.json")
+    with open(path, "w") as f:
+        json.dump(results, f, indent=2, ensure_ascii=False)
+    print("\nbench: written %s" % path)
+    print("gateway read / bare RPC = %.2f, write / bare RPC = %.2f"
+          % (results["gateway_read"]["ratio_to_bare_rpc"], results["gateway_write"]["ratio_to_bare_rpc"]))
+
+
+if __name__ == "__main__":
+    main()
+
