@@ -3,11 +3,21 @@ import functools
 
 from marshmallow import ValidationError
 from nameko.rpc import rpc as nameko_rpc
+from pymongo.errors import ConnectionFailure, ServerSelectionTimeoutError
 
-from services.common.errors import ServiceError, ValidationFailed
+from services.common.errors import ServiceError, Unavailable, ValidationFailed
 
-# Business errors are expected outcomes: nameko logs them as warnings, not stack traces.
-rpc = functools.partial(nameko_rpc, expected_exceptions=(ServiceError,))
+
+def rpc(method):
+    """nameko's @rpc with typed errors: business errors are expected outcomes (logged as
+    warnings, not stack traces), and a database that cannot be reached becomes a clear 503."""
+    @functools.wraps(method)
+    def wrapper(*args, **kwargs):
+        try:
+            return method(*args, **kwargs)
+        except (ConnectionFailure, ServerSelectionTimeoutError):
+            raise Unavailable("数据库暂时不可用，请稍后再试", code="DATABASE_UNAVAILABLE")
+    return nameko_rpc(expected_exceptions=(ServiceError,))(wrapper)
 
 
 def load(schema, data, partial=False):
