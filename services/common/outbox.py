@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 SWEEP_GRACE = dt.timedelta(seconds=5)      # leave fresh entries to the inline flush
 LEASE = dt.timedelta(seconds=30)
 MAX_ATTEMPTS = 40                           # ~5 h of back-off, then _outbox_dead
+UNROUTED_ATTEMPTS = 5                       # ~2.5 min for a subscriber to declare its queue
 
 
 def event(event_type, payload, now):
@@ -135,13 +136,18 @@ class _Relay:
         return handled
 
     def _postpone(self, coll, doc_id, entry, attempts, now, exc):
-        """Back off (5 s doubling to 10 min); after MAX_ATTEMPTS park it in _outbox_dead."""
+        """Back off (5 s doubling to 10 min). An event no queue is bound for (durable queues
+        outlive their consumers, so: no service subscribes to it here) is set aside in
+        _outbox_unrouted after a few tries; other failures go to _outbox_dead after
+        MAX_ATTEMPTS, for an operator. Nothing is dropped without a record."""
         log.warning("outbox: %s %s not delivered (attempt %d): %s",
                     entry["kind"], entry.get("type", ""), attempts, type(exc).__name__)
-        if attempts >= MAX_ATTEMPTS:
-            coll.update_one({"_id": doc_id}, {"$pull": {"_outbox": entry},
-                                              "$push": {"_outbox_dead": entry},
-                                              "$unset": {"_outbox_retry." + entry["id"]: ""}})
+        unrouted = isinstance(exc, UndeliverableMessage) and attempts >= UNROUTED_ATTEMPTS
+        if unrouted or attempts >= MAX_ATTEMPTS:
+            coll.update_one({"_id": doc_id}, {
+                "$pull": {"_outbox": entry},
+                "$push": {"_outbox_unrouted" if unrouted else "_outbox_dead": entry},
+                "$unset": {"_outbox_retry." + entry["id"]: ""}})
             return
         next_at = now + dt.timedelta(seconds=min(5 * 2 ** attempts, 600))
         # (FerretDB v1 has no positional $ updates: retry state lives in a map keyed by id)

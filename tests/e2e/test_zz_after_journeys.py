@@ -1,0 +1,54 @@
+"""Checks over what every journey of the session left behind (this module runs last):
+no personal data in clear in any log the stack wrote, and no event or audit record stuck in
+an outbox. Runs after the other e2e modules because pytest orders files by name."""
+import datetime as dt
+import glob
+import os
+import time
+
+import pymongo
+
+from services.common.crypto import BANK_ACCOUNT_RE, ID_NUMBER_RE, PHONE_RE
+
+
+def stack_logs(stack):
+    return glob.glob(os.path.join(stack.log_dir, "*.log"))
+
+
+def test_no_personal_data_in_clear_in_any_log(stack):
+    logs = stack_logs(stack)
+    assert logs, "the stack wrote no logs"
+    found = []
+    for path in logs:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            for n, line in enumerate(f, 1):
+                for kind, pattern in (("id number", ID_NUMBER_RE), ("phone", PHONE_RE),
+                                      ("bank account", BANK_ACCOUNT_RE)):
+                    if pattern.search(line):
+                        found.append("%s:%d %s" % (os.path.basename(path), n, kind))
+    assert not found, found[:20]
+
+
+def test_no_event_or_audit_record_is_stuck_in_an_outbox(stack):
+    client = pymongo.MongoClient(stack.env()["MONGO_URI"], tz_aware=True)
+    prefix = "%s_" % stack.name
+    deadline = time.time() + 30
+    while True:
+        stuck = []
+        old = dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=20)
+        for db_name in client.list_database_names():
+            if not db_name.startswith(prefix) or db_name == prefix + "integration_outbox":
+                continue
+            db = client[db_name]
+            for coll in db.list_collection_names():
+                for doc in db[coll].find({"_outbox.0": {"$exists": True}}):
+                    retry = doc.get("_outbox_retry", {})
+                    for entry in doc["_outbox"]:
+                        if entry["created_at"] < old and entry["id"] not in retry:
+                            stuck.append("%s.%s %s %s" % (db_name, coll, doc["_id"], entry.get("type", entry["kind"])))
+                for doc in db[coll].find({"_outbox_dead.0": {"$exists": True}}):
+                    stuck.append("%s.%s %s dead-lettered" % (db_name, coll, doc["_id"]))
+        if not stuck or time.time() > deadline:
+            break
+        time.sleep(2)
+    assert not stuck, stuck[:20]
