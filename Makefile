@@ -9,7 +9,7 @@ REPLICAS ?= 1
 PYTEST_ARGS ?=
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps run test test-unit test-integration test-e2e test-miniprogram infra bench load clean-data
+.PHONY: deps run test test-unit test-integration test-e2e test-miniprogram test-faults infra bench load clean-data
 
 deps: $(VENV_STAMP) $(FERRETDB) /usr/sbin/rabbitmq-server /usr/bin/docker-compose
 
@@ -46,7 +46,12 @@ $(MP_STAMP): miniprogram/package-lock.json
 
 test: deps $(MP_STAMP)
 	cd miniprogram && npm test
-	$(PY) -m pytest tests $(PYTEST_ARGS)
+	$(PY) -m pytest tests --ignore=tests/faults $(PYTEST_ARGS)
+	$(PY) -m pytest tests/faults $(PYTEST_ARGS)
+
+# faults: kills, stalls and restarts of our processes, RabbitMQ and the database (own stack)
+test-faults: deps
+	$(PY) -m pytest tests/faults $(PYTEST_ARGS)
 
 test-miniprogram: $(MP_STAMP)
 	cd miniprogram && npm test

@@ -92,7 +92,8 @@ def ensure_secrets(data_root):
 
 
 class Stack:
-    def __init__(self, name="dev", replicas=1, gateway_port=None, standin_port=None):
+    def __init__(self, name="dev", replicas=1, gateway_port=None, standin_port=None,
+                 extra_env=None):
         ports = ports_for(name)
         self.name, self.replicas = name, replicas
         self.gateway_port = int(gateway_port or os.environ.get("GATEWAY_PORT") or ports[0])
@@ -100,6 +101,7 @@ class Stack:
         self.data_root = os.path.join(ROOT, ".data")
         self.dir = os.path.join(self.data_root, name)
         self.log_dir = os.path.join(self.dir, "logs")
+        self.extra_env = dict(extra_env or {})
         self.procs = []          # (label, Popen)
         self.started_infra = []  # what we must stop at the end
         os.makedirs(self.log_dir, exist_ok=True)
@@ -131,6 +133,7 @@ class Stack:
             "GATEWAY_ADDRESS": "127.0.0.1:%d" % self.gateway_port,
             "WECHAT_API_BASE": self.standin_url,
             "CLOCK_OFFSET_FILE": self.clock_file,
+            "GATEWAY_MAX_WORKERS": os.environ.get("GATEWAY_MAX_WORKERS", "60"),
             "HEALTH_SERVICES": ",".join(SERVICES),
             "CREDENTIAL_KEYS_FILE": os.path.join(self.data_root, "credential_keys.json"),
             "PYTHONPATH": ROOT,
@@ -139,6 +142,7 @@ class Stack:
                if self.name.startswith("test") else {}),
             "PYTHONUNBUFFERED": "1",
         })
+        env.update(self.extra_env)
         return env
 
     # -- infrastructure -------------------------------------------------------------------------
@@ -188,18 +192,21 @@ class Stack:
             os.remove(self.clock_file)
 
     # -- processes ------------------------------------------------------------------------------
-    def _spawn(self, label, cmd):
+    def _spawn(self, label, cmd, env=None):
         log = open(os.path.join(self.log_dir, "%s.log" % label), "ab")
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=self.env(), stdout=log, stderr=log,
-                                start_new_session=True)
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=dict(self.env(), **(env or {})), stdout=log,
+                                stderr=log, start_new_session=True)
         self.procs.append((label, proc))
         return proc
 
-    def start_service(self, name, index=0):
+    def start_service(self, name, index=0, env=None):
+        """Start one process of a service (``env``: per-process settings, e.g. FAILPOINTS)."""
         path = SERVICES[name] if name in SERVICES else GATEWAY
         label = name if index == 0 else "%s-%d" % (name, index)
+        if name == "gateway":  # every HTTP request holds a worker: the edge needs more
+            env = dict({"MAX_WORKERS": self.env()["GATEWAY_MAX_WORKERS"]}, **(env or {}))
         return self._spawn(label, [PY, "-m", "nameko", "run", "--config",
-                                   os.path.join(ROOT, "config", "nameko.yml"), path])
+                                   os.path.join(ROOT, "config", "nameko.yml"), path], env)
 
     def start_extra(self, label, class_path):
         """Another nameko service in this stack (benchmarks: the echo service)."""
@@ -231,11 +238,15 @@ class Stack:
     def seed(self):
         subprocess.run([PY, "-m", "tools.seed_demo"], cwd=ROOT, env=self.env(), check=True)
 
+    def process(self, label):
+        return next(proc for lbl, proc in reversed(self.procs) if lbl == label)
+
     def stop_process(self, label, sig=signal.SIGTERM):
         for lbl, proc in self.procs:
             if lbl == label and proc.poll() is None:
                 proc.send_signal(sig)
                 proc.wait(timeout=20)
+        self.procs = [(lbl, p) for lbl, p in self.procs if lbl != label or p.poll() is None]
 
     def stop(self):
         # one SIGTERM each (a second one can hang nameko 2.14), then SIGKILL stragglers

@@ -16,6 +16,7 @@ Publishing twice is possible (crash between publish and pull); consumers dedupe 
 import datetime as dt
 import functools
 import logging
+import os
 import uuid
 
 import eventlet
@@ -72,6 +73,9 @@ class Outbox(EventDispatcher):
     def setup(self):
         super().setup()
         self.clock = Clock(self.container.config.get("CLOCK_OFFSET_FILE") or None)
+        # fault-injection tests only: die like SIGKILL after a state change, before its publish
+        self.crash_before_flush = "outbox_crash_before_flush" in str(
+            self.container.config.get("FAILPOINTS") or "")
 
     def get_dependency(self, worker_ctx):
         return _Relay(self, self.get_message_headers(worker_ctx))
@@ -88,6 +92,8 @@ class _Relay:
         self.provider, self.headers = provider, headers
 
     def flush(self, collection, doc_id):
+        if self.provider.crash_before_flush:
+            os._exit(137)
         doc = collection.find_one({"_id": doc_id}, {"_outbox": 1, "_outbox_retry": 1})
         if doc:
             self._deliver(collection, doc)
