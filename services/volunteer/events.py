@@ -20,7 +20,7 @@ VOLUNTEER_VERIFIED = "volunteer.volunteer_verified"
 VOLUNTEER_SUSPENDED = "volunteer.volunteer_suspended"
 STAR_LEVEL_REACHED = "volunteer.star_level_reached"
 
-CONSUMES = ("rehab_booking.escort_requested", "rehab_booking.cancelled")
+CONSUMES = ("rehab_booking.escort_requested", "rehab_booking.escort_cancelled", "identity.person_died")
 
 
 def offer_sent(offer, task):
@@ -99,13 +99,23 @@ def star_level_reached(volunteer, stars, hours):
 
 
 def request_from_escort_event(payload):
-    """``rehab_booking.escort_requested`` → input for ``tasks.validate_request(..., source="rehab_escort")``.
+    """``rehab_booking.escort_requested`` (docs/events.md) → input for
+    ``tasks.validate_request(..., source="rehab_escort")``.
 
-    Expected payload: ``booking_id, person_id, start, duration_minutes, region, location,
-    address, contact_phone?, institution_name?``.
+    Payload: ``dedupe_key, booking_id, person_id, when, duration_minutes, region, location,
+    address, institution_name?, service_name?, companion?, notes?`` (``start`` is accepted as an
+    older name of ``when``). ``source_ref`` is the booking id.
     """
-    notes = "康复预约陪同：%s" % payload["institution_name"] if payload.get("institution_name") else "康复预约陪同"
-    return {"person_id": payload.get("person_id"), "skill": "escort", "when": payload.get("start"),
+    parts = ["康复预约陪同"]
+    for key in ("institution_name", "service_name"):
+        if payload.get(key):
+            parts.append(str(payload[key]))
+    if payload.get("notes"):
+        parts.append(str(payload["notes"]))
+    notes = "：".join(parts[:2]) + ("；" + "；".join(parts[2:]) if len(parts) > 2 else "")
+    return {"person_id": payload.get("person_id"), "skill": payload.get("skill") or "escort",
+            "when": payload.get("when") or payload.get("start"),
             "duration_minutes": payload.get("duration_minutes"), "region": payload.get("region"),
             "location": payload.get("location"), "address": payload.get("address"),
-            "contact_phone": payload.get("contact_phone"), "notes": notes, "source_ref": payload.get("booking_id")}
+            "contact_phone": payload.get("contact_phone"), "notes": notes[:500],
+            "source_ref": payload.get("booking_id") or payload.get("dedupe_key")}

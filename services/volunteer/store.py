@@ -1,0 +1,230 @@
+"""Volunteer storage: volunteers, tasks (requests), offers, complaints, pairs. The only place that
+queries. FerretDB v1 has no geo queries: candidates are pre-selected with a lat/lng box (plain
+range queries) and the domain computes exact distances (services/volunteer/geo.py).
+"""
+import datetime as dt
+import hashlib
+
+from pymongo import ReturnDocument
+
+from services.common import outbox
+from services.common.mongo import BaseStore, DuplicateKeyError  # noqa: F401 (re-exported)
+
+LIVE = ("accepted", "in_progress")
+OPEN_NEEDS = ("open", "offering", "unmatched")
+
+
+def offer_id(task_id, wave, volunteer_id):
+    """Deterministic offer id: re-sending a wave after a crash cannot duplicate an offer."""
+    digest = hashlib.sha1(("%s|%s|%s" % (task_id, wave, volunteer_id)).encode()).hexdigest()
+    return "of_" + digest[:20]
+
+
+def escort_task_id(dedupe_key):
+    """The task made from a rehab escort request: one per dedupe key (idempotent consumer)."""
+    return "vt_" + hashlib.sha1(("escort|%s" % dedupe_key).encode()).hexdigest()[:20]
+
+
+class VolunteerStore(BaseStore):
+    @staticmethod
+    def ensure_indexes(db):
+        db.volunteers.create_index("account_id", unique=True)
+        db.volunteers.create_index([("status", 1), ("home_region", 1)])
+        db.volunteers.create_index([("status", 1), ("skills", 1), ("location.lat", 1)])
+        db.tasks.create_index([("status", 1), ("wave_expires_at", 1)])
+        db.tasks.create_index([("volunteer_id", 1), ("status", 1)])
+        db.tasks.create_index([("person_id", 1), ("created_at", 1)])
+        db.tasks.create_index([("region", 1), ("status", 1)])
+        db.tasks.create_index("followup_at")
+        db.offers.create_index([("task_id", 1), ("wave", 1)])
+        db.offers.create_index([("volunteer_id", 1), ("status", 1)])
+        db.complaints.create_index([("region", 1), ("status", 1)])
+        db.complaints.create_index("task_id")
+        db.pairs.create_index("person_id")
+        outbox.ensure_indexes(db)
+
+    # generic conditional update: the guard is the transition ----------------------------------
+    def update(self, coll, doc_id, guard=None, set_=None, entries=None, **ops):
+        """One ``find_one_and_update`` → the document after, or None when the guard missed.
+        ``ops``: more update operators by name without the ``$`` (``inc``, ``addToSet``, ``unset``)."""
+        update = {}
+        if set_:
+            update["$set"] = set_
+        if entries:
+            update["$push"] = {"_outbox": {"$each": entries}}
+        for op, value in ops.items():
+            if value:
+                update["$" + op] = value
+        return self.db[coll].find_one_and_update(dict(guard or {}, _id=doc_id), update,
+                                                 return_document=ReturnDocument.AFTER)
+
+    # volunteers -------------------------------------------------------------------------------------
+    def insert_volunteer(self, doc):
+        self.db.volunteers.insert_one(doc)
+
+    def volunteer(self, volunteer_id):
+        return self.db.volunteers.find_one({"_id": volunteer_id}) if volunteer_id else None
+
+    def volunteer_by_account(self, account_id):
+        return self.db.volunteers.find_one({"account_id": account_id}) if account_id else None
+
+    def volunteers_by_ids(self, ids):
+        return {v["_id"]: v for v in self.db.volunteers.find({"_id": {"$in": list(ids)}})} if ids else {}
+
+    def candidates(self, skill, box):
+        return list(self.db.volunteers.find({
+            "status": "active", "skills": skill,
+            "location.lat": {"$gte": box["min_lat"], "$lte": box["max_lat"]},
+            "location.lng": {"$gte": box["min_lng"], "$lte": box["max_lng"]}}))
+
+    def add_load(self, volunteer_id, task_id, now):
+        """The task joins the volunteer's active tasks once (idempotent)."""
+        self.db.volunteers.update_one(
+            {"_id": volunteer_id, "active_task_ids": {"$ne": task_id}},
+            {"$push": {"active_task_ids": task_id}, "$inc": {"accepted_count": 1},
+             "$set": {"last_accepted_at": now}})
+
+    def remove_load(self, volunteer_id, task_id, inc=None):
+        """The task leaves the volunteer's active tasks once; ``inc`` (hours) applies with it.
+        → the volunteer document *before*, or None if it had already left."""
+        update = {"$pull": {"active_task_ids": task_id}}
+        if inc:
+            update["$inc"] = inc
+        return self.db.volunteers.find_one_and_update(
+            {"_id": volunteer_id, "active_task_ids": task_id}, update,
+            return_document=ReturnDocument.BEFORE)
+
+    def count_volunteers(self, region, status=None):
+        q = {"home_region": region}
+        if status:
+            q["status"] = status
+        return self.db.volunteers.count_documents(q)
+
+    def pending_volunteers(self, region, limit):
+        return list(self.db.volunteers.find({"home_region": region, "status": "pending"})
+                    .sort("created_at", 1).limit(limit))
+
+    # tasks ------------------------------------------------------------------------------------------
+    def insert_task(self, doc):
+        self.db.tasks.insert_one(doc)
+
+    def task(self, task_id):
+        return self.db.tasks.find_one({"_id": task_id}) if task_id else None
+
+    def tasks_by_ids(self, ids):
+        return {t["_id"]: t for t in self.db.tasks.find({"_id": {"$in": list(ids)}})} if ids else {}
+
+    def due_tasks(self, now, limit):
+        """Offering tasks whose current wave's deadline has passed (the sweep claims each one)."""
+        return list(self.db.tasks.find({"status": "offering", "wave_expires_at": {"$lte": now}})
+                    .sort("wave_expires_at", 1).limit(limit))
+
+    def followup_tasks(self, before, limit):
+        """Tasks whose follow-up writes (offers, load) were left unfinished by a crash."""
+        return list(self.db.tasks.find({"followup_at": {"$lte": before}}).limit(limit))
+
+    def busy_tasks(self, volunteer_ids, start, end):
+        return list(self.db.tasks.find({"volunteer_id": {"$in": list(volunteer_ids)}, "status": {"$in": list(LIVE)},
+                                        "when": {"$gte": start, "$lt": end}}))
+
+    def accepted_at_by_volunteer(self, volunteer_ids, since):
+        out = {v: [] for v in volunteer_ids}
+        for t in self.db.tasks.find({"volunteer_id": {"$in": list(volunteer_ids)}, "accepted_at": {"$gte": since}},
+                                    {"volunteer_id": 1, "accepted_at": 1}):
+            out.setdefault(t["volunteer_id"], []).append(t["accepted_at"])
+        return out
+
+    def completed_together(self, person_id, volunteer_ids):
+        out = {}
+        for t in self.db.tasks.find({"person_id": person_id, "status": "completed",
+                                     "volunteer_id": {"$in": list(volunteer_ids)}}, {"volunteer_id": 1}):
+            out[t["volunteer_id"]] = out.get(t["volunteer_id"], 0) + 1
+        return out
+
+    def tasks_for_volunteer(self, volunteer_id, limit=100):
+        return list(self.db.tasks.find({"volunteer_id": volunteer_id}).sort("when", -1).limit(limit))
+
+    def tasks_for_person(self, person_id, limit=100):
+        return list(self.db.tasks.find({"person_id": person_id}).sort("created_at", -1).limit(limit))
+
+    def open_tasks_for_person(self, person_id):
+        return list(self.db.tasks.find({"person_id": person_id, "status": {"$in": list(OPEN_NEEDS + LIVE)}}))
+
+    def board(self, region, statuses, limit):
+        return list(self.db.tasks.find({"region": region, "status": {"$in": list(statuses)}})
+                    .sort("when", 1).limit(limit))
+
+    def accepted_since(self, region, since, limit=5000):
+        return list(self.db.tasks.find({"region": region, "accepted_at": {"$gte": since}},
+                                       {"matching_started_at": 1, "accepted_at": 1}).limit(limit))
+
+    def count_tasks(self, region, status):
+        return self.db.tasks.count_documents({"region": region, "status": status})
+
+    # offers -----------------------------------------------------------------------------------------
+    def upsert_offers(self, docs):
+        for doc in docs:
+            fields = {k: v for k, v in doc.items() if k != "_id"}
+            self.db.offers.update_one({"_id": doc["_id"]}, {"$setOnInsert": fields}, upsert=True)
+
+    def offer(self, offer_id_):
+        return self.db.offers.find_one({"_id": offer_id_}) if offer_id_ else None
+
+    def offers_for_volunteer(self, volunteer_id, statuses, limit=100):
+        return list(self.db.offers.find({"volunteer_id": volunteer_id, "status": {"$in": list(statuses)}})
+                    .sort("sent_at", -1).limit(limit))
+
+    def offers_of_task(self, task_id):
+        return list(self.db.offers.find({"task_id": task_id}).sort([("wave", 1), ("_id", 1)]))
+
+    def pending_offers(self, task_id, wave=None):
+        q = {"task_id": task_id, "status": "pending"}
+        if wave is not None:
+            q["wave"] = wave
+        return list(self.db.offers.find(q))
+
+    def set_offer(self, offer_id_, guard, set_):
+        return self.db.offers.find_one_and_update(dict(guard, _id=offer_id_), {"$set": set_},
+                                                  return_document=ReturnDocument.AFTER)
+
+    def close_offers(self, task_id, status, now, below_wave=None, except_id=None):
+        """Every still-pending offer of the task (of waves before ``below_wave``) → ``status``."""
+        q = {"task_id": task_id, "status": "pending"}
+        if below_wave is not None:
+            q["wave"] = {"$lt": below_wave}
+        if except_id:
+            q["_id"] = {"$ne": except_id}
+        return self.db.offers.update_many(q, {"$set": {"status": status, "answered_at": now}}).modified_count
+
+    # complaints and pairs ---------------------------------------------------------------------------
+    def insert_complaint(self, doc):
+        self.db.complaints.insert_one(doc)
+
+    def complaint(self, complaint_id):
+        return self.db.complaints.find_one({"_id": complaint_id}) if complaint_id else None
+
+    def open_complaints(self, region, limit):
+        return list(self.db.complaints.find({"region": region, "status": "open"}).sort("created_at", 1).limit(limit))
+
+    def count_upheld_once(self, volunteer_id, complaint_id):
+        """+1 upheld complaint, once per complaint → the volunteer after, or None if counted already."""
+        return self.db.volunteers.find_one_and_update(
+            {"_id": volunteer_id, "upheld_complaint_ids": {"$ne": complaint_id}},
+            {"$push": {"upheld_complaint_ids": complaint_id},
+             "$inc": {"upheld_complaints": 1, "upheld_since_review": 1}},
+            return_document=ReturnDocument.AFTER)
+
+    def upsert_pair(self, doc):
+        """One pair per (person, volunteer): re-pairing reactivates it."""
+        pid = "vp_" + hashlib.sha1(("%s|%s" % (doc["person_id"], doc["volunteer_id"])).encode()).hexdigest()[:20]
+        entries = doc.pop("_outbox", [])
+        self.db.pairs.update_one({"_id": pid}, {"$set": doc, "$push": {"_outbox": {"$each": entries}}},
+                                 upsert=True)
+        return self.db.pairs.find_one({"_id": pid})
+
+    def pairs_for(self, person_id):
+        return list(self.db.pairs.find({"person_id": person_id}))
+
+    @staticmethod
+    def day_window(when):
+        return when - dt.timedelta(hours=24), when + dt.timedelta(hours=24)
