@@ -5,7 +5,7 @@ every problem otherwise); ``load_policies(path)`` only reads the YAML and calls 
 ``policy_for(policies, region, on)`` returns one flat dict for a region on a date:
     {"region", "effective_from", "validity_years", "expiry_reminder_days",
      "public_notice_working_days", "home_visit": {"enabled", "grades", "bed_bound", "categories"},
-     "expert_pool": [...], "holidays": frozenset, "makeup_workdays": frozenset}
+     "expert_pool": [...], "verify_public_fields": [...], "holidays": frozenset, "makeup_workdays": frozenset}
 """
 import copy
 import datetime as dt
@@ -24,7 +24,10 @@ BUILTIN_DEFAULTS = {
     "public_notice_working_days": 5,
     "home_visit": {"enabled": True, "grades": [1, 2], "bed_bound": True, "categories": []},
     "expert_pool": [],
+    # what GET /verify/{token} shows strangers besides status and the masked name
+    "verify_public_fields": ["category", "grade", "valid_until"],
 }
+PUBLIC_FIELDS = frozenset({"category", "grade", "valid_until", "region"})
 BUILTIN_CREDENTIAL = {
     "token_ttl_hours": 24,
     "disclosure_code_ttl_minutes": 5,
@@ -72,6 +75,12 @@ def _check_params(params, where, problems, partial):
                 problems.setdefault(where + ".home_visit.grades", []).append("等级应为1至4")
             if not all(c in range(1, 8) for c in hv.get("categories", [])):
                 problems.setdefault(where + ".home_visit.categories", []).append("类别应为1至7")
+    if "verify_public_fields" in params:
+        pf = params["verify_public_fields"]
+        if not isinstance(pf, list) or not all(isinstance(f, str) and f in PUBLIC_FIELDS
+                                               for f in pf):
+            problems.setdefault(where + ".verify_public_fields", []).append(
+                "应为 %s 中的字段列表" % ", ".join(sorted(PUBLIC_FIELDS)))
     if "expert_pool" in params:
         pool = params["expert_pool"]
         if not isinstance(pool, list) or not all(isinstance(s, str) and s.strip() for s in pool):
