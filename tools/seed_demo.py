@@ -44,6 +44,23 @@ def seed_staff(config):
         return rpc.identity.ensure_staff(demo_staff(password))
 
 
+def seed_rehab(config):
+    """Designated institutions with two weeks of slots per region; institution_staff.<region>
+    is bound to the first one. Skipped when the rehab_booking service is not running."""
+    from nameko.exceptions import UnknownService
+    password = os.environ.get("DEMO_STAFF_PASSWORD", "demo12345")
+    with ClusterRpcProxy(config, timeout=120) as rpc:
+        for region in regions.all_regions():
+            try:
+                made = rpc.rehab_booking.seed_demo(region)
+            except UnknownService:
+                return
+            rpc.identity.ensure_staff([{
+                "username": "institution_staff.%s" % region, "password": password,
+                "roles": ["institution_staff"], "region": region,
+                "institution_id": made[0]["institution_id"]}])
+
+
 def seed_citizens(base_url):
     api = base_url + "/api/v1"
     for login, name, first17 in DEMO_CITIZENS:
@@ -85,6 +102,7 @@ def print_banner(stack):
 def main():
     config = load_config()
     seed_staff(config)
+    seed_rehab(config)
     seed_citizens("http://%s" % config["WEB_SERVER_ADDRESS"])
 
 

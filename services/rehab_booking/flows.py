@@ -1,0 +1,281 @@
+"""Booking flows: load facts, ask the domain, write with single conditional updates, flush.
+
+``Flows(store, relay, identity)`` is built per worker by service.py. Nothing here decides a rule
+(domain.py does); this module only orders the reads and writes:
+
+- a seat is claimed by one conditional ``find_one_and_update`` on the slot (capacity.seat_claims);
+- one person's changes are serialised by a lease on a per-person guard document, so the overlap
+  check (domain) and the insert cannot interleave with another request for that person;
+- a booking's state change, its audit record and its events are one update (the outbox).
+"""
+import datetime as dt
+
+import eventlet
+
+from services.common import outbox
+from services.common.errors import Conflict, NotFound, ServiceError, Unavailable, UpstreamTimeout
+from services.common.ids import new_id
+from services.rehab_booking import domain, views
+from services.rehab_booking.capacity import availability, release_update, seat_claims, \
+    slot_full_error
+from services.rehab_booking.events import events_for_transition, waitlist_offered
+from services.rehab_booking.states import HELD, ORPHANED
+from services.rehab_booking.util import ROLE_CITIZEN, local, utc
+
+SYSTEM = {"kind": "system"}
+CLAIM_ATTEMPTS = 4
+
+
+def inst_doc(inst):
+    """The stored institution as the domain wants it (``id``)."""
+    return dict(inst, id=inst["_id"]) if inst else None
+
+
+class Flows:
+    def __init__(self, store, relay, identity):
+        self.store, self.relay, self.identity = store, relay, identity
+
+    # facts ------------------------------------------------------------------------------------
+    def now(self):
+        return self.store.clock.now()
+
+    @staticmethod
+    def policy(region, when):
+        on = local(when).date() if isinstance(when, dt.datetime) else when
+        return domain.policy_for(region, on)
+
+    def institution(self, inst_id):
+        inst = self.store.institution(inst_id)
+        if inst is None:
+            raise NotFound("没有找到该机构", {"institution_id": inst_id})
+        return inst_doc(inst)
+
+    def slot(self, slot_id):
+        slot = self.store.slot(slot_id)
+        if slot is None:
+            raise NotFound("没有找到该时段", {"slot_id": slot_id}, code="SLOT_NOT_FOUND")
+        return slot
+
+    def booking(self, booking_id):
+        b = self.store.booking(booking_id)
+        if b is None:
+            raise NotFound("没有找到该预约", {"booking_id": booking_id})
+        return b
+
+    def person_facts(self, person_id):
+        """Identity's facts (birth date, death) + the local copy of certificate and household."""
+        try:
+            with eventlet.Timeout(6):
+                facts = self.identity.person_facts(person_id)
+        except eventlet.Timeout:
+            raise UpstreamTimeout()
+        except NotFound:
+            raise NotFound("没有找到此人", {"person_id": person_id})
+        local_ = self.store.person(person_id) or {}
+        return {"person_id": person_id, "birth_date": facts.get("birth_date"),
+                "deceased": bool(facts.get("deceased_on") or local_.get("deceased")),
+                "certificate": local_.get("certificate"),
+                "household_status": local_.get("household_status") or "none",
+                "suspected": bool(local_.get("suspected"))}
+
+    def extend_actor(self, actor, person_id):
+        """A citizen token minted before a ward was added: confirm with identity once."""
+        if (actor or {}).get("kind") == "citizen" and person_id not in actor.get("person_ids", []):
+            try:
+                with eventlet.Timeout(6):
+                    ok = self.identity.may_act_for(actor["account_id"], person_id)
+            except eventlet.Timeout:
+                raise Unavailable()
+            if ok:
+                actor = dict(actor, person_ids=list(actor.get("person_ids", [])) + [person_id])
+        return actor
+
+    # seats ------------------------------------------------------------------------------------
+    def claim(self, slot, claims, priority, seats, policy):
+        """Run the seat claims; on a miss re-read the slot and retry (or SLOT_FULL)."""
+        for _ in range(CLAIM_ATTEMPTS):
+            pool = self.store.claim_seat(claims)
+            if pool is not None:
+                return pool
+            slot = self.store.slot(slot["_id"])
+            claims = seat_claims(slot, priority, seats, self.now(), policy)  # raises SLOT_FULL
+        raise slot_full_error(slot["_id"])
+
+    # booking ----------------------------------------------------------------------------------
+    def book(self, actor, data):
+        slot = self.slot(data["slot_id"])
+        inst = self.institution(slot["institution_id"])
+        policy = self.policy(inst["region"], slot["start"])
+        actor = self.extend_actor(actor, data["person_id"])
+        if actor.get("kind") == "citizen" and data["person_id"] not in actor["person_ids"]:
+            raise domain_forbidden()
+        now = self.now()
+        if slot.get("status") == "open" and utc(slot["start"]) > now \
+                and availability(slot, now, policy)["available_priority"] < 1:
+            raise slot_full_error(slot["_id"])            # full: answer at once
+        person = self.person_facts(data["person_id"])
+        doc = self.create(actor, slot, inst, policy, person, new_id("bk"),
+                          companion=data.get("companion"), escort=data.get("escort_needed"),
+                          confirm_now=data.get("confirm", False))
+        return views.booking_view(doc, inst)
+
+    def create(self, actor, slot, inst, policy, person, booking_id, companion=None, escort=False,
+               confirm_now=False, hold_minutes=None, source=None, extra=None, entry=None):
+        pid = person["person_id"]
+        token = self.store.acquire_person(pid)
+        try:
+            now = self.now()
+            plan = domain.plan_booking(
+                booking_id, person, slot, inst, self.store.person_active(pid),
+                self.store.no_show_times(pid, now - policy.no_show_window), actor, now, policy,
+                companion=companion, escort_needed=escort, confirm_now=confirm_now,
+                hold_minutes=hold_minutes, source=source)
+            doc = dict(plan["booking"], **(extra or {}))
+            doc["seat_pool"] = self.claim(slot, plan["seat_claims"], doc["priority"],
+                                          doc["seats"], policy)
+            tr = {"from": None, "to": doc["status"], "action": "book",
+                  "role": doc["created_by_role"], "reason": None, "update": {"$set": {}}}
+            evs = events_for_transition(tr, doc, inst, policy) if doc["status"] != HELD else []
+            if entry is not None:
+                evs.append(waitlist_offered(doc, inst, entry))
+            doc["_outbox"] = [outbox.audit(actor, booking_id, "book", None, doc["status"], now,
+                                           data={"slot_id": slot["_id"],
+                                                 "pool": doc["seat_pool"], "source": source})]
+            doc["_outbox"] += views.outbox_entries(evs, now,
+                                                   notify=tr["role"] != ROLE_CITIZEN)
+            try:
+                self.store.insert_booking(doc)
+            except Exception:
+                self.store.release_seat(release_update(doc))
+                raise
+        finally:
+            self.store.release_person(pid, token)
+        self.relay.flush(self.store.db.bookings, booking_id)
+        return doc
+
+    def act(self, actor, booking_id, action, reason=None, data=None):
+        """confirm / cancel / check_in / complete / mark_no_show / approve / reject / rate."""
+        b = self.booking(booking_id)
+        actor = self.extend_actor(actor, b["person_id"])
+        inst = self.institution(b["institution_id"])
+        policy = self.policy(b["region"], b["start"])
+        if action == "confirm":
+            action = domain.confirm_action(b)
+        tr = domain.transition(b, action, actor, self.now(), policy, reason=reason, data=data)
+        return views.booking_view(self.apply(b, tr, actor, inst, policy), inst)
+
+    def apply(self, b, tr, actor, inst, policy, alternatives=(), notify=None, extra_set=None):
+        now = tr["at"]
+        if notify is None:
+            notify = tr["role"] != ROLE_CITIZEN
+        evs = events_for_transition(tr, b, inst, policy, alternatives)
+        entries = [outbox.audit(actor, b["_id"], tr["action"], tr["from"], tr["to"], now,
+                                tr["reason"], data={"slot_id": tr["update"]["$set"].get(
+                                    "slot_id", b["slot_id"])})]
+        entries += views.outbox_entries(evs, now, notify)
+        update = {"$set": dict(tr["update"]["$set"], **(extra_set or {})),
+                  "$push": {"_outbox": {"$each": entries}}}
+        doc = self.store.apply_booking(tr["filter"], update)
+        if doc is None:
+            raise Conflict("预约状态已变化，请刷新后重试", {"booking_id": b["_id"]},
+                           code="ILLEGAL_TRANSITION")
+        self.relay.flush(self.store.db.bookings, b["_id"])
+        if tr["releases_seat"]:
+            self.store.release_seat(release_update(b))
+        if b.get("waitlist_entry_id"):
+            self.settle_offer(b["waitlist_entry_id"], doc["status"], now)
+        if tr["releases_seat"]:
+            self.offer_next(b["slot_id"])
+        return doc
+
+    def reschedule(self, actor, booking_id, slot_id):
+        b = self.booking(booking_id)
+        actor = self.extend_actor(actor, b["person_id"])
+        new_slot = self.slot(slot_id)
+        inst = self.institution(new_slot["institution_id"])
+        policy = self.policy(inst["region"], new_slot["start"])
+        action = "rebook" if b["status"] == ORPHANED else "reschedule"
+        domain.transition(b, action, actor, self.now(), policy)   # refuse early: role, cut-off
+        person = self.person_facts(b["person_id"])
+        token = self.store.acquire_person(b["person_id"])
+        try:
+            now = self.now()
+            plan = domain.plan_reschedule(b, new_slot, inst, person,
+                                          self.store.person_active(b["person_id"]), actor, now,
+                                          policy, action=action)
+            tr = plan["transition"]
+            pool = self.claim(new_slot, plan["seat_claims"], person_priority(person, policy),
+                              b.get("seats", 1), policy)
+            tr["update"]["$set"]["seat_pool"] = pool
+            try:
+                doc = self.apply(b, tr, actor, inst, policy)
+            except Exception:
+                self.store.release_seat(release_update(dict(b, slot_id=new_slot["_id"],
+                                                            seat_pool=pool)))
+                raise
+        finally:
+            self.store.release_person(b["person_id"], token)
+        if plan["release"]:
+            self.store.release_seat(plan["release"])
+            self.offer_next(b["slot_id"])
+        return views.booking_view(doc, inst)
+
+    # waitlist ---------------------------------------------------------------------------------
+    def settle_offer(self, entry_id, booking_status, now):
+        entry = self.store.waitlist_entry(entry_id)
+        step = domain.waitlist.after_offer(entry, booking_status, now) if entry else None
+        if step:
+            self.store.update_waitlist(*step)
+
+    def offer_next(self, slot_id):
+        """Offer a freed place on the slot to the next waiting person (a held booking with the
+        offer deadline). Claims the entry, then the seat, so replicas never offer one place twice.
+        Returns the booking id offered, or None."""
+        slot = self.store.slot(slot_id)
+        if not slot or slot.get("status") != "open":
+            return None
+        inst = self.institution(slot["institution_id"])
+        if not domain.is_bookable(inst):
+            return None
+        policy = self.policy(inst["region"], slot["start"])
+        for _ in range(5):
+            now = self.now()
+            entries = self.store.waitlist({"status": "waiting",
+                                           "institution_id": slot["institution_id"],
+                                           "service": slot["service"],
+                                           "date": views.local_day(slot["start"])})
+            entry = domain.waitlist.next_offer(entries, slot, now, policy)
+            if entry is None:
+                return None
+            bid = new_id("bk")
+            hold = {"_id": bid, "hold_expires_at": min(now + policy.waitlist_offer,
+                                                       utc(slot["start"]))}
+            if not self.store.update_waitlist(*domain.waitlist.offer_update(entry, slot, hold,
+                                                                            now)):
+                continue                                    # another replica took this entry
+            try:
+                person = self.person_facts(entry["person_id"])
+                self.create(SYSTEM, slot, inst, policy, person, bid,
+                            hold_minutes=policy.waitlist_offer_minutes, source="waitlist",
+                            extra={"waitlist_entry_id": entry["_id"]}, entry=entry)
+                return bid
+            except ServiceError as exc:
+                retry_later = exc.code in ("SLOT_FULL", "BOOKING_IN_PROGRESS") or exc.status >= 500
+                self.store.update_waitlist(
+                    {"_id": entry["_id"], "status": "offered", "offer_booking_id": bid},
+                    {"$set": {"status": "waiting" if retry_later else "closed",
+                              "closed_reason": None if retry_later else exc.code},
+                     "$pull": {"offered_slot_ids": slot["_id"]}})
+                if retry_later:
+                    return None
+                slot = self.store.slot(slot_id)
+        return None
+
+
+def person_priority(person, policy):
+    return domain.is_priority(person, policy)
+
+
+def domain_forbidden():
+    from services.common.errors import Forbidden
+    return Forbidden("您只能为本人或被监护人预约", code="FORBIDDEN")
