@@ -115,6 +115,8 @@ class Dispatcher:
     def followups(self, doc, now):
         """Bring offers and the volunteer's load/hours in line with the task; clear the stamp."""
         task, tid, status = as_task(doc), doc["_id"], doc["status"]
+        if status == "open":  # created or reopened, matching not started (a crash in between)
+            return self.start(doc, now, urgent=doc.get("urgent"))
         if status == "offering":
             wave = doc.get("current_wave") or 0
             self.store.upsert_offers([{

@@ -143,10 +143,13 @@ class VolunteerService(ExecutionMixin, StaffMixin):
         doc = dict(task, _id=tid, contact_phone_enc=self.pii.encrypt(phone) if phone else None,
                    declined_ids=[], timed_out_ids=[], released_ids=[], current_wave=0,
                    created_by={"kind": actor.get("kind"), "id": actor.get("account_id") or actor.get("staff_id")},
+                   urgent=bool(urgent), followup_at=now,
                    _outbox=[outbox.audit(actor, tid, "create", None, "open", now, data={"source": source})])
         self.store.insert_task(doc)
         self.outbox.flush(self.store.db.tasks, tid)
         self.dispatcher.start(self.store.task(tid), now, urgent=urgent)
+        if actor is SYSTEM:
+            return tid
         return self._request_view(actor, self.store.task(tid))
 
     @rpc

@@ -124,7 +124,7 @@ class StaffMixin:
         audit = domain.transition_task(as_task(doc), "reopen", roles, now, data.get("reason"))
         updated = self.store.update("tasks", request_id, {"status": "unmatched"},
                                     {"status": "open", "alert": None, "wave_plan": [], "current_wave": 0,
-                                     "current_wave_ids": [], "wave_expires_at": None},
+                                     "current_wave_ids": [], "wave_expires_at": None, "followup_at": now},
                                     [audit_entry(actor, request_id, audit, now)])
         if updated is None:
             raise Conflict("需求状态已变化，请刷新后重试", code="ILLEGAL_TRANSITION")
