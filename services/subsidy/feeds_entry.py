@@ -10,6 +10,8 @@ from services.common.errors import NotFound, ServiceError, ValidationFailed
 from services.common.outbox import idempotent_handler
 from services.common.rpc import load, rpc
 from services.subsidy import rules, schemas, supervision, views
+from services.subsidy.base import SYSTEM_ACTOR
+from services.subsidy.store import HELD_STATUSES
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +38,8 @@ class FeedEntrypoints:
         occurred = _occurred(payload) or self.store.clock.now()
         if self.store.set_certificate(person_id, cert, occurred) is None:
             return   # an older event than the one we hold
+        if cert["status"] == "valid" and cert.get("grade"):
+            self._follow_grade(person_id, cert["grade"])
         try:
             if discover and cert["status"] == "valid":
                 self._discover(person_id)
@@ -43,6 +47,17 @@ class FeedEntrypoints:
                 self._flag_overpayments(person_id)
         except NotFound:
             log.warning("certificate event for a person identity does not know")
+
+    def _follow_grade(self, person_id, grade):
+        """A changed grade changes the amount of later payments (never of paid months)."""
+        now = self.store.clock.now()
+        for ent in self.store.entitlements_for(person_id):
+            if ent["status"] in HELD_STATUSES and ent.get("grade") != grade:
+                entry = outbox.audit(SYSTEM_ACTOR, ent["_id"], "grade_changed", ent["status"],
+                                     ent["status"], now, data={"from": ent.get("grade"),
+                                                               "to": grade})
+                if self.store.set_grade(ent["_id"], grade, [entry]):
+                    self.outbox.flush(self.store.db.entitlements, ent["_id"])
 
     @event_handler("certificate", "issued")
     @idempotent_handler

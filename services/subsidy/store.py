@@ -148,6 +148,12 @@ class SubsidyStore(BaseStore):
             {"$set": fields, "$push": dict(_push(entries), history=history)},
             return_document=ReturnDocument.AFTER)
 
+    def set_grade(self, ent_id, grade, entries):
+        return self.db.entitlements.find_one_and_update(
+            {"_id": ent_id, "grade": {"$ne": grade}},
+            {"$set": {"grade": grade}, "$push": _push(entries)},
+            return_document=ReturnDocument.AFTER)
+
     # payout batches and lines -----------------------------------------------------------------
     def claim_batch(self, doc):
         """(doc, True) when this call created the batch; (existing, False) otherwise."""

@@ -130,6 +130,12 @@ def test_two_concurrent_batch_runs_pay_once(api, amqp_config):
     token, pid = citizen_with_certificate(api, amqp_config, HB, grade=1, category=1)
     apply_and_approve(api, token, pid, HB)
     payer = api.staff("civil_affairs", HB)
+    # the certificate changes to grade 2 before the batch: the amount follows (12000 -> 10000)
+    from tests.e2e.test_subsidy_support import certificate_payload, publish_until
+    publish_until(amqp_config, "changed", certificate_payload(
+        pid, 2, 1, HB, previous_category=1, previous_grade=1), lambda: [
+        e for e in api.get("/people/%s/subsidy/entitlements" % pid, token=token).json()["items"]
+        if e["grade"] == 2])
 
     def run(_):
         return api.post("/admin/subsidy/payout-batches", token=payer,
@@ -139,7 +145,7 @@ def test_two_concurrent_batch_runs_pay_once(api, amqp_config):
     assert all(r.status_code in (200, 201, 409) for r in results), [r.text for r in results]
     assert sorted(r.status_code for r in results).count(201) == 1
     lines = payments(api, token, pid)
-    assert [(p["month"], p["amount_fen"]) for p in lines] == [(this_month(), 12000)]
+    assert [(p["month"], p["amount_fen"]) for p in lines] == [(this_month(), 10000)]
     batch = api.get("/admin/subsidy/payout-batches/pb_%s_%s" % (HB, this_month()),
                     token=payer).json()
     assert batch["status"] == "done"
