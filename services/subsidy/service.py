@@ -247,7 +247,8 @@ class SubsidyService(SubsidyBase, FeedEntrypoints, PayoutEntrypoints):
             items = [i for i in items if i["overdue"]]
         if (filters or {}).get("sort") == "newest":
             items.reverse()
-        start = int((filters or {}).get("cursor") or 0)
+        cursor = str((filters or {}).get("cursor") or "0")
+        start = int(cursor) if cursor.isdigit() else 0   # an opaque offset; junk = first page
         limit = int((filters or {}).get("limit") or 50)
         page = items[start:start + limit]
         return {"items": page, "overdue_count": sum(1 for i in items if i["overdue"]),
