@@ -6,6 +6,11 @@ Consistency without transactions (FerretDB v1 / MongoDB single-document atomicit
   person" rule: an issue inserts it (DuplicateKeyError -> 409) or swaps it conditionally from the
   superseded certificate; a cancellation deletes it conditionally.
 - ``open_applications`` (_id = person_id) holds the one application in progress.
+- FerretDB v1 does not serialise concurrent conditional updates of one document (measured: three
+  racing ``find_one_and_update`` with the same filter all matched), so every "only once" goes
+  through a unique insert into ``claims``: a workflow step claims ``t:<application>:<version>``,
+  ending a certificate claims ``end:<certificate>``, a reminder ``remind:<certificate>``, a
+  consent code ``code:<hash>``. Conditional updates stay as a second guard.
 - A workflow step writes the slot, the new/ended certificate, then the application (conditional
   on its version, with events and audit in its _outbox). If the application write loses, what
   this request changed is undone, unless a concurrent identical request already completed the
@@ -47,6 +52,26 @@ class CertificateStore(BaseStore):
         db.certificates.create_index([("region", 1), ("status", 1)])
         db.disclosure_codes.create_index("certificate_id")
         outbox.ensure_indexes(db)
+
+    # claims: a unique insert is the one guard FerretDB v1 keeps under concurrency ---------------
+    def claim(self, key, lease=None):
+        """True for the one caller that inserts ``key``; a claim older than ``lease`` (a crash
+        between claim and write) may be taken over."""
+        now = self.clock.now()
+        try:
+            self.db.claims.insert_one({"_id": key, "at": now})
+            return True
+        except DuplicateKeyError:
+            if lease is None:
+                return False
+            held = self.db.claims.find_one({"_id": key})
+            if held and held["at"] < now - lease and \
+                    self.db.claims.delete_one({"_id": key, "at": held["at"]}).deleted_count:
+                return self.claim(key)
+            return False
+
+    def release(self, key):
+        self.db.claims.delete_one({"_id": key})
 
     # reads ----------------------------------------------------------------------------------------
     def application(self, app_id):
@@ -149,6 +174,10 @@ class CertificateStore(BaseStore):
     def commit(self, before, tr, app_entries, cert_doc=None, cert_entries=(), ended_entries=()):
         """Write a Transition (see the module docstring); returns the stored application."""
         app, undo = tr.application, []
+        key = "t:%s:%d" % (app["id"], before["version"])
+        if not self.claim(key, lease=STALE_MARKER):
+            raise Conflict("申请正在被他人办理，请刷新后重试", code="ILLEGAL_TRANSITION")
+        undo.append(lambda: self.release(key))
         try:
             if tr.certificate is not None:
                 self._claim_slot(app, tr.certificate, tr.ended_certificate, undo)
@@ -188,6 +217,7 @@ class CertificateStore(BaseStore):
             except DuplicateKeyError:
                 pass
         else:
+            self._claim_end(ended, undo)
             swapped = self.db.valid_certificates.find_one_and_update(
                 {"_id": pid, "certificate_id": ended["id"]},
                 {"$set": {"certificate_id": cid, "application_id": app["id"]}})
@@ -215,7 +245,21 @@ class CertificateStore(BaseStore):
         except DuplicateKeyError:
             pass  # inserted by a concurrent identical request (same derived id)
 
+    def _claim_end(self, ended, undo):
+        key = "end:%s" % ended["id"]
+        if any(getattr(u, "claim_key", None) == key for u in undo):
+            return
+        if not self.claim(key):
+            raise Conflict("该残疾人证已不是有效状态", {"certificate_id": ended["id"]},
+                           code="CERTIFICATE_CHANGED")
+
+        def release():
+            self.release(key)
+        release.claim_key = key
+        undo.append(release)
+
     def _end_certificate(self, ended, entries, undo):
+        self._claim_end(ended, undo)
         change = {k: ended.get(k) for k in ("status", "ended_at", "replaced_by",
                                             "cancellation_reason") if k in ended}
         done = self.db.certificates.find_one_and_update(
@@ -248,6 +292,8 @@ class CertificateStore(BaseStore):
     # feeds and sweeps -----------------------------------------------------------------------------
     def cancel_by_feed(self, cert, cancelled, entries):
         """A certificate cancelled by a feed (death): conditional on still being valid."""
+        if not self.claim("end:%s" % cert["id"], lease=STALE_MARKER):
+            return False
         done = self.db.certificates.find_one_and_update(
             {"_id": cert["id"], "status": domain.CERT_VALID},
             {"$set": {"status": cancelled["status"], "ended_at": cancelled["ended_at"],
@@ -258,6 +304,8 @@ class CertificateStore(BaseStore):
         return done is not None
 
     def close_application(self, before, fields, entries):
+        if not self.claim("t:%s:%d" % (before["id"], before["version"]), lease=STALE_MARKER):
+            return False
         doc = self.db.applications.find_one_and_update(
             {"_id": before["id"], "version": before["version"], "status": before["status"]},
             {"$set": fields, "$push": {"_outbox": {"$each": entries}}})
@@ -266,7 +314,9 @@ class CertificateStore(BaseStore):
         return doc is not None
 
     def claim_expiry_reminder(self, cert_id, now, entries):
-        """Once per certificate however many replicas sweep: a conditional update."""
+        """Once per certificate however many replicas sweep: a unique claim, then the update."""
+        if not self.claim("remind:%s" % cert_id):
+            return False
         return self.db.certificates.find_one_and_update(
             {"_id": cert_id, "status": domain.CERT_VALID, "expiry_reminded_at": None},
             {"$set": {"expiry_reminded_at": now}, "$push": {"_outbox": {"$each": entries}}}) \
@@ -286,6 +336,8 @@ class CertificateStore(BaseStore):
         return self.db.disclosure_codes.find_one({"_id": code_hash})
 
     def redeem_disclosure(self, record, used_at):
+        if not self.claim("code:%s" % record["_id"]):
+            return False
         return self.db.disclosure_codes.find_one_and_update(
             {"_id": record["_id"], "used_at": None, "attempts": record["attempts"]},
             {"$set": {"used_at": used_at}}) is not None
