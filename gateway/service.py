@@ -13,7 +13,6 @@ from kombu import Connection
 from nameko.extensions import DependencyProvider
 from nameko.rpc import RpcProxy
 from nameko.timer import timer
-from nameko.web.handlers import http
 from werkzeug.exceptions import MethodNotAllowed as WerkzeugMethodNotAllowed
 from werkzeug.exceptions import NotFound as WerkzeugNotFound
 from werkzeug.routing import Map, Rule
@@ -24,6 +23,7 @@ from gateway.limits import rate_limits
 from gateway.openapi import openapi_document
 from gateway.routes import ALL_ROUTES
 from gateway.store import GatewayStore
+from gateway.web import http
 from miniprogram_api.identity.tokens import actor_from_claims, decode_access
 from services.common.errors import (Conflict, Forbidden, MethodNotAllowed, NotFound,
                                     RateLimited, ServiceError, Unauthorized)
@@ -34,7 +34,7 @@ log = logging.getLogger("gateway")
 
 SERVICES = ("identity", "notifier", "certificate", "subsidy", "rehab_booking", "volunteer")
 URL_MAP = Map([Rule(r.werkzeug_rule, endpoint=r, methods=[r.method]) for r in ALL_ROUTES],
-              strict_slashes=False)
+              strict_slashes=False, merge_slashes=False)
 
 
 class Settings(DependencyProvider):
@@ -176,7 +176,8 @@ class Gateway:
             scheme, _, token = header.partition(" ")
             if scheme.lower() != "bearer" or not token.strip():
                 raise Unauthorized("登录凭证格式不正确", code="TOKEN_INVALID")
-            actor = actor_from_claims(decode_access(self.settings["jwt_secret"], token.strip()))
+            actor = actor_from_claims(decode_access(self.settings["jwt_secret"], token.strip(),
+                                                    self.store.clock.now()))
         if route.auth == "public":
             return actor
         if actor is None:

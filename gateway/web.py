@@ -1,0 +1,46 @@
+"""nameko's @http, with an outer URL map that never answers in HTML: no redirect for empty
+path segments (merge_slashes), and unknown paths or methods outside the API get the same JSON
+error envelope as everything else."""
+from nameko.web.handlers import HttpRequestHandler
+from nameko.web.server import WebServer, WsgiApp
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import Map
+from werkzeug.wrappers import Request
+
+from gateway.http import error_response
+from services.common.errors import MethodNotAllowed, NotFound, ServiceError
+
+
+class _JsonWsgiApp(WsgiApp):
+    def __call__(self, environ, start_response):
+        request = Request(environ, shallow=True)
+        adapter = self.url_map.bind_to_environ(environ)
+        try:
+            provider, values = adapter.match()
+            request.path_values = values
+            rv = provider.handle_request(request)
+        except HTTPException as exc:
+            error = {404: NotFound("没有这个接口", code="ROUTE_NOT_FOUND"),
+                     405: MethodNotAllowed()}.get(exc.code) or ServiceError(code="BAD_REQUEST")
+            rv = error_response(error, "-")
+        return rv(environ, start_response)
+
+
+class _JsonWebServer(WebServer):
+    def make_url_map(self):
+        url_map = Map(merge_slashes=False, strict_slashes=False)
+        for provider in self._providers:
+            rule = provider.get_url_rule()
+            rule.endpoint = provider
+            url_map.add(rule)
+        return url_map
+
+    def get_wsgi_app(self):
+        return _JsonWsgiApp(self)
+
+
+class _HttpEntrypoint(HttpRequestHandler):
+    server = _JsonWebServer()
+
+
+http = _HttpEntrypoint.decorator
