@@ -2,6 +2,7 @@
 writes on institutions, schedules and slots. Each item is claimed by a conditional update, so
 replicas running the same sweep never do one thing twice.
 """
+import datetime as dt
 import logging
 
 from services.common import outbox
@@ -28,7 +29,7 @@ class Cascades(Flows):
     # sweeps -----------------------------------------------------------------------------------
     def sweep(self):
         for job in (self.expire_holds, self.send_reminders, self.offer_waiting,
-                    self.close_stale_waitlist, self.finish_orphaning):
+                    self.close_stale_waitlist, self.finish_orphaning, self.recount_slots):
             try:
                 job()
             except Exception:  # noqa: BLE001 - one failing job must not stop the others
@@ -42,6 +43,10 @@ class Cascades(Flows):
                 pass                                   # another replica got there first
             except ServiceError as exc:
                 log.warning("rehab sweep: %s on %s", exc.code, item.get("_id"))
+
+    def recount_slots(self):
+        """The slot counters are a cache of the seat documents: settle recent changes."""
+        self.store.recount_recent(self.now() - dt.timedelta(minutes=2))
 
     def expire_holds(self):
         now = self.now()
@@ -74,7 +79,8 @@ class Cascades(Flows):
         update["$push"] = {"_outbox": {"$each": views.outbox_entries(
             [reminder_due(b, inst, kind)], now) + [outbox.audit(
                 SYSTEM, b["_id"], "remind_" + kind, b["status"], b["status"], now)]}}
-        if self.store.apply_booking(flt, update):
+        if self.store.claim("remind:%s:%s:%s" % (b["_id"], kind, b["start"].isoformat())) \
+                and self.store.apply_booking(flt, update):
             self.relay.flush(self.store.db.bookings, b["_id"])
 
     def offer_waiting(self):

@@ -3,7 +3,9 @@
 ``Flows(store, relay, identity)`` is built per worker by service.py. Nothing here decides a rule
 (domain.py does); this module only orders the reads and writes:
 
-- a seat is claimed by one conditional ``find_one_and_update`` on the slot (capacity.seat_claims);
+- a place is a seat document with a unique id ``{slot}#{n}`` (store.take_seats), in the pools
+  the domain's capacity.seat_claims name: at most ``capacity`` can exist, whatever the
+  concurrency, on MongoDB and on the embedded FerretDB (whose filtered updates are not atomic);
 - one person's changes are serialised by a lease on a per-person guard document, so the overlap
   check (domain) and the insert cannot interleave with another request for that person;
 - a booking's state change, its audit record and its events are one update (the outbox).
@@ -16,14 +18,12 @@ from services.common import outbox
 from services.common.errors import Conflict, NotFound, ServiceError, Unavailable, UpstreamTimeout
 from services.common.ids import new_id
 from services.rehab_booking import domain, views
-from services.rehab_booking.capacity import availability, release_update, seat_claims, \
-    slot_full_error
+from services.rehab_booking.capacity import availability, reserve_released, slot_full_error
 from services.rehab_booking.events import events_for_transition, waitlist_offered
 from services.rehab_booking.states import HELD, ORPHANED
 from services.rehab_booking.util import ROLE_CITIZEN, local, utc
 
 SYSTEM = {"kind": "system"}
-CLAIM_ATTEMPTS = 4
 
 
 def inst_doc(inst):
@@ -64,13 +64,18 @@ class Flows:
 
     def person_facts(self, person_id):
         """Identity's facts (birth date, death) + the local copy of certificate and household."""
-        try:
-            with eventlet.Timeout(6):
-                facts = self.identity.person_facts(person_id)
-        except eventlet.Timeout:
-            raise UpstreamTimeout()
-        except NotFound:
-            raise NotFound("没有找到此人", {"person_id": person_id})
+        facts = None
+        for attempt in range(3):      # (an empty read under load, see store._by_id)
+            try:
+                with eventlet.Timeout(6):
+                    facts = self.identity.person_facts(person_id)
+                break
+            except eventlet.Timeout:
+                raise UpstreamTimeout()
+            except NotFound:
+                if attempt == 2:
+                    raise NotFound("没有找到此人", {"person_id": person_id})
+                eventlet.sleep(0.1)
         local_ = self.store.person(person_id) or {}
         return {"person_id": person_id, "birth_date": facts.get("birth_date"),
                 "deceased": bool(facts.get("deceased_on") or local_.get("deceased")),
@@ -91,19 +96,21 @@ class Flows:
         return actor
 
     # seats ------------------------------------------------------------------------------------
-    def claim(self, slot, claims, priority, seats, policy):
-        """Run the seat claims; on a miss re-read the slot and retry (or SLOT_FULL)."""
-        for _ in range(CLAIM_ATTEMPTS):
-            pool = self.store.claim_seat(claims)
-            if pool is not None:
-                return pool
-            slot = self.store.slot(slot["_id"])
-            claims = seat_claims(slot, priority, seats, self.now(), policy)  # raises SLOT_FULL
-        raise slot_full_error(slot["_id"])
+    def claim(self, slot, claims, booking_id, seats, policy):
+        """Take places (seat documents, unique ids) in the pools the domain's claims name, in
+        order; none left -> SLOT_FULL. Returns the pool of the place taken."""
+        if slot.get("status") != "open":
+            raise slot_full_error(slot["_id"])
+        pool = self.store.take_seats(slot, booking_id, [c["pool"] for c in claims], seats,
+                                     reserve_released(slot, self.now(), policy))
+        if pool is None:
+            raise slot_full_error(slot["_id"])
+        return pool
 
     # booking ----------------------------------------------------------------------------------
     def book(self, actor, data):
-        slot = self.slot(data["slot_id"])
+        self.slot(data["slot_id"])
+        slot = self.store.fresh_slot(data["slot_id"])
         inst = self.institution(slot["institution_id"])
         policy = self.policy(inst["region"], slot["start"])
         actor = self.extend_actor(actor, data["person_id"])
@@ -125,14 +132,15 @@ class Flows:
         token = self.store.acquire_person(pid)
         try:
             now = self.now()
+            slot = self.store.fresh_slot(slot["_id"]) or slot
             plan = domain.plan_booking(
                 booking_id, person, slot, inst, self.store.person_active(pid),
                 self.store.no_show_times(pid, now - policy.no_show_window), actor, now, policy,
                 companion=companion, escort_needed=escort, confirm_now=confirm_now,
                 hold_minutes=hold_minutes, source=source)
             doc = dict(plan["booking"], **(extra or {}))
-            doc["seat_pool"] = self.claim(slot, plan["seat_claims"], doc["priority"],
-                                          doc["seats"], policy)
+            doc["seat_pool"] = self.claim(slot, plan["seat_claims"], booking_id, doc["seats"],
+                                          policy)
             tr = {"from": None, "to": doc["status"], "action": "book",
                   "role": doc["created_by_role"], "reason": None, "update": {"$set": {}}}
             evs = events_for_transition(tr, doc, inst, policy) if doc["status"] != HELD else []
@@ -146,7 +154,7 @@ class Flows:
             try:
                 self.store.insert_booking(doc)
             except Exception:
-                self.store.release_seat(release_update(doc))
+                self.store.release_seats(booking_id, slot["_id"])
                 raise
         finally:
             self.store.release_person(pid, token)
@@ -175,13 +183,19 @@ class Flows:
         entries += views.outbox_entries(evs, now, notify)
         update = {"$set": dict(tr["update"]["$set"], **(extra_set or {})),
                   "$push": {"_outbox": {"$each": entries}}}
-        doc = self.store.apply_booking(tr["filter"], update)
+        # one transition per state as read, whatever the concurrency (a unique claim: the
+        # filtered update below is atomic on MongoDB but not on the embedded FerretDB)
+        doc, key = None, "tr:%s:%s" % (b["_id"], utc(b["updated_at"]).isoformat())
+        if self.store.claim(key):
+            doc = self.store.apply_booking(tr["filter"], update)
+            if doc is None:
+                self.store.db.claims.delete_one({"_id": key})
         if doc is None:
             raise Conflict("预约状态已变化，请刷新后重试", {"booking_id": b["_id"]},
                            code="ILLEGAL_TRANSITION")
         self.relay.flush(self.store.db.bookings, b["_id"])
         if tr["releases_seat"]:
-            self.store.release_seat(release_update(b))
+            self.store.release_seats(b["_id"], b["slot_id"])
         if b.get("waitlist_entry_id"):
             self.settle_offer(b["waitlist_entry_id"], doc["status"], now)
         if tr["releases_seat"]:
@@ -191,7 +205,8 @@ class Flows:
     def reschedule(self, actor, booking_id, slot_id):
         b = self.booking(booking_id)
         actor = self.extend_actor(actor, b["person_id"])
-        new_slot = self.slot(slot_id)
+        self.slot(slot_id)
+        new_slot = self.store.fresh_slot(slot_id)
         inst = self.institution(new_slot["institution_id"])
         policy = self.policy(inst["region"], new_slot["start"])
         action = "rebook" if b["status"] == ORPHANED else "reschedule"
@@ -204,19 +219,18 @@ class Flows:
                                           self.store.person_active(b["person_id"]), actor, now,
                                           policy, action=action)
             tr = plan["transition"]
-            pool = self.claim(new_slot, plan["seat_claims"], person_priority(person, policy),
-                              b.get("seats", 1), policy)
+            pool = self.claim(new_slot, plan["seat_claims"], b["_id"], b.get("seats", 1),
+                              policy)
             tr["update"]["$set"]["seat_pool"] = pool
             try:
                 doc = self.apply(b, tr, actor, inst, policy)
             except Exception:
-                self.store.release_seat(release_update(dict(b, slot_id=new_slot["_id"],
-                                                            seat_pool=pool)))
+                self.store.release_seats(b["_id"], new_slot["_id"])
                 raise
         finally:
             self.store.release_person(b["person_id"], token)
+        self.store.release_seats(b["_id"], b["slot_id"])
         if plan["release"]:
-            self.store.release_seat(plan["release"])
             self.offer_next(b["slot_id"])
         return views.booking_view(doc, inst)
 
@@ -231,13 +245,23 @@ class Flows:
         """Offer a freed place on the slot to the next waiting person (a held booking with the
         offer deadline). Claims the entry, then the seat, so replicas never offer one place twice.
         Returns the booking id offered, or None."""
-        slot = self.store.slot(slot_id)
+        slot = self.store.fresh_slot(slot_id)
         if not slot or slot.get("status") != "open":
             return None
         inst = self.institution(slot["institution_id"])
         if not domain.is_bookable(inst):
             return None
         policy = self.policy(inst["region"], slot["start"])
+        lock = self.store.try_lock("offering:" + slot_id)
+        if lock is None:
+            return None                  # someone is offering this slot now; the sweep returns
+        try:
+            return self._offer(slot, inst, policy)
+        finally:
+            self.store.release_person("offering:" + slot_id, lock)
+
+    def _offer(self, slot, inst, policy):
+        slot_id = slot["_id"]
         for _ in range(5):
             now = self.now()
             entries = self.store.waitlist({"status": "waiting",
@@ -250,8 +274,9 @@ class Flows:
             bid = new_id("bk")
             hold = {"_id": bid, "hold_expires_at": min(now + policy.waitlist_offer,
                                                        utc(slot["start"]))}
-            if not self.store.update_waitlist(*domain.waitlist.offer_update(entry, slot, hold,
-                                                                            now)):
+            if not self.store.claim("offer:%s:%s" % (entry["_id"], slot["_id"])) or \
+                    not self.store.update_waitlist(*domain.waitlist.offer_update(entry, slot,
+                                                                                 hold, now)):
                 continue                                    # another replica took this entry
             try:
                 person = self.person_facts(entry["person_id"])
@@ -267,13 +292,11 @@ class Flows:
                               "closed_reason": None if retry_later else exc.code},
                      "$pull": {"offered_slot_ids": slot["_id"]}})
                 if retry_later:
+                    self.store.db.claims.delete_one({"_id": "offer:%s:%s" % (entry["_id"],
+                                                                            slot["_id"])})
                     return None
-                slot = self.store.slot(slot_id)
+                slot = self.store.fresh_slot(slot_id)
         return None
-
-
-def person_priority(person, policy):
-    return domain.is_priority(person, policy)
 
 
 def domain_forbidden():

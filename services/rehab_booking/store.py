@@ -4,6 +4,7 @@ The only place that queries. Every state change is one conditional single-docume
 (FerretDB v1 / MongoDB 7: no transactions, no $expr, no positional updates).
 """
 import datetime as dt
+import logging
 import uuid
 
 import eventlet
@@ -15,6 +16,7 @@ from services.common.errors import Conflict
 from services.common.mongo import BaseStore, DuplicateKeyError
 from services.rehab_booking import states
 
+log = logging.getLogger(__name__)
 AFTER = ReturnDocument.AFTER
 GUARD_LEASE = dt.timedelta(seconds=15)     # real time: a crashed holder frees the person
 GUARD_WAIT_SECONDS = 5.0
@@ -36,6 +38,17 @@ def _unpack(doc):
     return doc
 
 
+def _by_id(coll, doc_id, attempts=3):
+    """find_one by _id, read again when nothing came back: under heavy concurrent load the
+    embedded FerretDB (SQLite) has been seen answering 'no document' for one that exists."""
+    for i in range(attempts):
+        doc = coll.find_one({"_id": doc_id})
+        if doc is not None or i == attempts - 1:
+            return doc
+        log.warning("%s: empty read of an id, reading again", coll.name)
+        eventlet.sleep(0.05 * (i + 1))
+
+
 class RehabBookingStore(BaseStore):
     @staticmethod
     def ensure_indexes(db):
@@ -50,11 +63,14 @@ class RehabBookingStore(BaseStore):
         db.bookings.create_index([("region", ASCENDING), ("status", ASCENDING)])
         db.waitlist.create_index([("status", ASCENDING), ("institution_id", ASCENDING)])
         db.waitlist.create_index([("person_id", ASCENDING), ("status", ASCENDING)])
+        db.seats.create_index([("slot_id", ASCENDING)])
+        db.seats.create_index([("booking_id", ASCENDING)])
+        db.slots.create_index([("seats_changed_at", ASCENDING)])
         outbox.ensure_indexes(db)
 
     # institutions -----------------------------------------------------------------------------
     def institution(self, inst_id):
-        return _unpack(self.db.institutions.find_one({"_id": inst_id}))
+        return _unpack(_by_id(self.db.institutions, inst_id))
 
     def institutions(self, query, limit=200):
         return [_unpack(d) for d in self.db.institutions.find(query).sort("_id", 1).limit(limit)]
@@ -88,22 +104,82 @@ class RehabBookingStore(BaseStore):
         return res.upserted_id is not None
 
     def slot(self, slot_id):
-        return self.db.slots.find_one({"_id": slot_id})
+        return _by_id(self.db.slots, slot_id)
 
     def slots(self, query, limit=500):
         return list(self.db.slots.find(query).sort([("start", 1), ("_id", 1)]).limit(limit))
 
-    def claim_seat(self, claims):
-        """Try the seat claims in order; the pool of the one that matched, or None."""
-        for claim in claims:
-            if self.db.slots.find_one_and_update(claim["filter"], claim["update"],
-                                                 return_document=AFTER) is not None:
-                return claim["pool"]
-        return None
+    # seats: one document per place, ``{slot}#{n}`` -------------------------------------------
+    # The embedded FerretDB v1 (SQLite) does not make a filtered update atomic (measured: 250
+    # "successful" conditional $inc claims on a capacity-10 counter from 4 processes), but a
+    # unique _id is enforced by SQLite's primary key. So a place is a document whose _id is the
+    # seat number: at most ``capacity`` of them can exist, on FerretDB and on MongoDB alike. The
+    # slot's counters are a cache recounted from the seats.
+    def take_seats(self, slot, booking_id, pools, seats, released):
+        cap, reserved = slot["capacity"], slot.get("priority_reserved", 0)
+        now, taken = self.clock.now(), []
+        for pool in pools:
+            numbers = range(0, reserved) if pool == "priority" else (
+                range(0, cap) if released else range(reserved, cap))
+            for n in numbers:
+                if len(taken) == seats:
+                    break
+                try:
+                    self.db.seats.insert_one({"_id": "%s#%03d" % (slot["_id"], n),
+                                              "slot_id": slot["_id"], "booking_id": booking_id,
+                                              "pool": "priority" if n < reserved else "general",
+                                              "at": now})
+                    taken.append("priority" if n < reserved else "general")
+                except DuplicateKeyError:
+                    continue
+        if len(taken) < seats:
+            if taken:
+                self.release_seats(booking_id, slot["_id"])
+            return None
+        self.recount(slot["_id"])
+        return taken[0]
 
-    def release_seat(self, release):
-        flt, update = release
-        return self.db.slots.update_one(flt, update).modified_count == 1
+    def release_seats(self, booking_id, slot_id):
+        """Give a booking's places on a slot back (idempotent: a second call deletes nothing)."""
+        n = 0
+        for seat in list(self.db.seats.find({"booking_id": booking_id, "slot_id": slot_id})):
+            n += self.db.seats.delete_one({"_id": seat["_id"],
+                                           "booking_id": booking_id}).deleted_count
+        self.recount(slot_id)
+        return n
+
+    def seat_counts(self, slot_id):
+        out = {"booked": 0, "general_booked": 0, "priority_booked": 0}
+        for seat in self.db.seats.find({"slot_id": slot_id}, {"pool": 1}):
+            out["booked"] += 1
+            out["%s_booked" % seat.get("pool", "general")] += 1
+        return out
+
+    def recount(self, slot_id):
+        counts = self.seat_counts(slot_id)
+        self.db.slots.update_one({"_id": slot_id}, {"$set": dict(
+            counts, seats_changed_at=self.clock.now())})
+        return counts
+
+    def recount_recent(self, since):
+        for slot in self.db.slots.find({"seats_changed_at": {"$gte": since}}, {"_id": 1}):
+            self.recount(slot["_id"])
+
+    def fresh_slot(self, slot_id):
+        """The slot with its counters taken from the seats themselves."""
+        slot = self.slot(slot_id)
+        if slot is not None:
+            slot.update(self.seat_counts(slot_id))
+        return slot
+
+    # claims: one unique document per piece of work ---------------------------------------------
+    def claim(self, key):
+        """True for the one caller (of any replica) that inserts this key first."""
+        try:
+            self.db.claims.insert_one({"_id": key, "at": self.clock.now()})
+            return True
+        except DuplicateKeyError:
+            return False
 
     def update_slot(self, flt, update):
         return self.db.slots.find_one_and_update(flt, update, return_document=AFTER)
@@ -113,7 +189,7 @@ class RehabBookingStore(BaseStore):
 
     # bookings ---------------------------------------------------------------------------------
     def booking(self, booking_id):
-        return self.db.bookings.find_one({"_id": booking_id})
+        return _by_id(self.db.bookings, booking_id)
 
     def insert_booking(self, doc):
         self.db.bookings.insert_one(doc)
@@ -166,7 +242,7 @@ class RehabBookingStore(BaseStore):
 
     # people (event-carried state) -------------------------------------------------------------
     def person(self, person_id):
-        return self.db.people.find_one({"_id": person_id})
+        return _by_id(self.db.people, person_id, attempts=2)
 
     def set_person_fact(self, person_id, field, value, at):
         """Keep the newest fact: ignore an event older than the one already applied."""
@@ -179,33 +255,37 @@ class RehabBookingStore(BaseStore):
             pass   # a newer fact is already there
 
     # per-person guard -------------------------------------------------------------------------
-    def acquire_person(self, person_id):
+    def try_lock(self, key):
+        """A non-waiting guard (e.g. one replica offers a slot's freed place at a time)."""
+        try:
+            return self.acquire_person(key, wait=0)
+        except Conflict:
+            return None
+
+    def acquire_person(self, person_id, wait=GUARD_WAIT_SECONDS):
         """Serialise one person's booking changes (overlap checks) across workers and replicas.
 
-        A lease document per person, claimed with one conditional upsert; waits a little for a
-        concurrent holder, then answers 409 BOOKING_IN_PROGRESS. Returns the release token.
+        The guard is a document with the person's id, inserted (unique _id: atomic on FerretDB
+        too) and deleted when done; a holder that crashed is cleared after its lease. Waits a
+        little for a concurrent holder, then answers 409 BOOKING_IN_PROGRESS.
         """
         token = uuid.uuid4().hex
-        deadline = eventlet.hubs.get_hub().clock() + GUARD_WAIT_SECONDS
+        deadline = eventlet.hubs.get_hub().clock() + wait
         while True:
             now = dt.datetime.now(UTC)
             try:
-                got = self.db.person_guards.find_one_and_update(
-                    {"_id": person_id, "$or": [{"token": None}, {"lease_until": {"$lt": now}}]},
-                    {"$set": {"token": token, "lease_until": now + GUARD_LEASE}},
-                    upsert=True, return_document=AFTER)
-                if got is not None and got.get("token") == token:
-                    return token
+                self.db.person_guards.insert_one({"_id": person_id, "token": token,
+                                                  "lease_until": now + GUARD_LEASE})
+                return token
             except DuplicateKeyError:
-                pass
-            if eventlet.hubs.get_hub().clock() > deadline:
+                self.db.person_guards.delete_one({"_id": person_id, "lease_until": {"$lt": now}})
+            if eventlet.hubs.get_hub().clock() >= deadline:
                 raise Conflict("您的另一个预约操作正在处理，请稍后再试",
                                code="BOOKING_IN_PROGRESS")
             eventlet.sleep(0.05)
 
     def release_person(self, person_id, token):
-        self.db.person_guards.update_one({"_id": person_id, "token": token},
-                                         {"$set": {"token": None, "lease_until": None}})
+        self.db.person_guards.delete_one({"_id": person_id, "token": token})
 
     # measures ---------------------------------------------------------------------------------
     def count_by(self, collection, match, key):

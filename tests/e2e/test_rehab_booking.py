@@ -4,7 +4,8 @@ import datetime as dt
 
 from tests.e2e.test_rehab_support import (REGION, book, booking, citizen, county,  # noqa: F401
                                           clock, error_code, institution_staff, new_institution,
-                                          new_slot, rdb, rpc, seconds_until, wait_for)
+                                          new_slot, rdb, relogin, rpc, seconds_until,
+                                          wait_for)
 
 
 def test_public_lists_show_designated_institutions_and_their_slots(api, county):
@@ -79,6 +80,7 @@ def test_cancel_promotes_the_waitlist_then_the_next_when_an_offer_lapses(
     assert third and third["status"] == "held"
     assert booking(rdb, offered["_id"])["status"] == "expired"
     assert rdb.waitlist.find_one({"_id": w2.json()["id"]})["status"] == "lapsed"
+    clock(0)                                         # (access tokens live 15 minutes)
     r = api.post("/rehab/bookings/%s/confirm" % third["_id"], token=t3)
     assert r.status_code == 200 and r.json()["status"] == "confirmed", r.text
     assert rdb.waitlist.find_one({"_id": w3.json()["id"]})["status"] == "fulfilled"
@@ -110,7 +112,7 @@ def test_reschedule_moves_the_place_and_refuses_a_full_slot(api, amqp_config, rd
 def test_reminders_check_in_and_completion(api, amqp_config, rdb, county, rpc, clock):
     inst = new_institution(api, county)
     slot_id = new_slot(api, county, inst["id"], days_ahead=3, start="09:00", capacity=2)
-    staff = institution_staff(rpc, api, inst["id"])
+    _, staff_name = institution_staff(rpc, api, inst["id"], with_name=True)
     token, pid = citizen(api, amqp_config, rdb)
     bk = book(api, token, slot_id, pid, confirm=True, escort_needed=True,
               companion="李四").json()
@@ -119,21 +121,25 @@ def test_reminders_check_in_and_completion(api, amqp_config, rdb, county, rpc, c
     assert wait_for(lambda: booking(rdb, bk["id"]).get("reminded_24h") is True)
     clock(seconds_until(slot_id, dt.timedelta(hours=1, minutes=50)))
     assert wait_for(lambda: booking(rdb, bk["id"]).get("reminded_2h") is True)
-    early = api.post("/admin/rehab/bookings/%s/complete" % bk["id"], token=staff,
+    def staff():
+        return api.post("/auth/staff-login", json={"username": staff_name,
+                                                   "password": "demo12345"}).json()["access_token"]
+    early = api.post("/admin/rehab/bookings/%s/complete" % bk["id"], token=staff(),
                      json={"service_record": {"summary": "x"}})
     assert early.status_code == 409 and error_code(early) == "ILLEGAL_TRANSITION"
     clock(seconds_until(slot_id, dt.timedelta(minutes=10)))
-    r = api.post("/admin/rehab/bookings/%s/check-in" % bk["id"], token=staff)
+    r = api.post("/admin/rehab/bookings/%s/check-in" % bk["id"], token=staff())
     assert r.status_code == 200 and r.json()["status"] == "checked_in", r.text
-    r = api.post("/admin/rehab/bookings/%s/complete" % bk["id"], token=staff,
+    r = api.post("/admin/rehab/bookings/%s/complete" % bk["id"], token=staff(),
                  json={"service_record": {"summary": "运动疗法45分钟，步态改善"}})
     assert r.status_code == 200 and r.json()["status"] == "completed"
+    token = relogin(api, pid)
     r = api.post("/rehab/bookings/%s/rate" % bk["id"], token=token, json={"rating": 5})
     assert r.status_code == 200 and r.json()["rating"] == 5
-    day = api.get("/admin/rehab/bookings", token=staff,
+    day = api.get("/admin/rehab/bookings", token=staff(),
                   params={"date": r.json()["start"][:10]}).json()
     assert bk["id"] in [x["id"] for x in day["items"]]
     file_ = api.get("/people/%s/file" % pid, token=token).json()
     assert bk["id"] in [x["id"] for x in file_["rehab"]["bookings"]]
-    dash = api.get("/admin/dashboard", token=county).json()["measures"]["rehab_booking"]
+    dash = api.get("/admin/dashboard", token=api.staff("county_dpf", REGION)).json()["measures"]["rehab_booking"]
     assert dash["rehab_service_rate"]["served"] >= 1

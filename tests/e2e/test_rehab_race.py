@@ -1,0 +1,95 @@
+"""Capacity is never exceeded: 200 distinct people book one slot of capacity 10 at the same time
+through the gateway — exactly 10 get a place, every other answer is 409 SLOT_FULL, and the
+database agrees. Then the same with a second replica of the service consuming the same queue."""
+import subprocess
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+
+from tests.e2e.test_rehab_support import many_citizens, new_institution, new_slot, rdb  # noqa
+
+PEOPLE = 200
+CAPACITY = 10
+REGION = "230100"   # Harbin: no reserved priority share, so all 10 places are open to everyone
+
+
+@pytest.fixture(scope="module")
+def county(api):
+    return api.staff("county_dpf", REGION)
+
+
+@pytest.fixture(scope="module")
+def people(api, amqp_config, rdb):
+    return many_citizens(api, amqp_config, rdb, PEOPLE)
+
+
+def rpc_consumers(stack, queue="rpc-rehab_booking"):
+    out = subprocess.run(["rabbitmqctl", "-q", "list_queues", "-p", stack.vhost, "name",
+                          "consumers"], capture_output=True, text=True, timeout=60).stdout
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[0] == queue:
+            return int(parts[1])
+    return 0
+
+
+def fire(api, slot_id, people):
+    """All requests at once (one connection each), answers as (status, code, booking id)."""
+    url = api.base + "/rehab/bookings"
+
+    def one(person):
+        token, pid = person
+        r = requests.post(url, json={"slot_id": slot_id, "person_id": pid}, timeout=120,
+                          headers={"Authorization": "Bearer " + token})
+        body = r.json()
+        return r.status_code, body.get("error", {}).get("code"), body.get("id")
+
+    with ThreadPoolExecutor(max_workers=len(people)) as pool:
+        return list(pool.map(one, people))
+
+
+def check_race(api, rdb, slot_id, people):
+    started = time.time()
+    answers = fire(api, slot_id, people)
+    elapsed = time.time() - started
+    statuses = sorted({(s, c) for s, c, _ in answers})
+    won = [bid for s, _, bid in answers if s == 201]
+    lost = [c for s, c, _ in answers if s != 201]
+    assert len(won) == CAPACITY, statuses
+    assert lost == ["SLOT_FULL"] * (len(people) - CAPACITY), statuses
+    slot = rdb.slots.find_one({"_id": slot_id})
+    assert slot["booked"] == CAPACITY and slot["general_booked"] == CAPACITY
+    held = list(rdb.bookings.find({"slot_id": slot_id}))
+    assert sorted(b["_id"] for b in held) == sorted(won)
+    assert all(b["status"] == "held" for b in held)
+    assert len({b["person_id"] for b in held}) == CAPACITY
+    r = api.get("/rehab/slots", params={"institution_id": slot["institution_id"]})
+    listed = [s for s in r.json()["items"] if s["id"] == slot_id][0]
+    assert listed["available"] == 0 and listed["capacity"] == CAPACITY
+    return elapsed
+
+
+def test_two_hundred_at_once_on_one_replica(api, rdb, county, people):
+    inst = new_institution(api, county, region=REGION, name="并发测试康复中心",
+                           location={"lat": 45.8, "lng": 126.5})
+    slot_id = new_slot(api, county, inst["id"], days_ahead=8, capacity=CAPACITY)
+    elapsed = check_race(api, rdb, slot_id, people)
+    print("\n200 bookings against capacity 10, one replica: %.1fs" % elapsed)
+
+
+def test_two_hundred_at_once_on_two_replicas(api, rdb, county, people, stack):
+    inst = new_institution(api, county, region=REGION, name="并发测试康复中心（双副本）",
+                           location={"lat": 45.8, "lng": 126.5})
+    slot_id = new_slot(api, county, inst["id"], days_ahead=9, capacity=CAPACITY)
+    stack.start_service("rehab_booking", 1)
+    try:
+        deadline = time.time() + 90
+        while rpc_consumers(stack) < 2 and time.time() < deadline:
+            time.sleep(1)
+        assert rpc_consumers(stack) >= 2, "the second replica did not start consuming"
+        elapsed = check_race(api, rdb, slot_id, people)
+        print("\n200 bookings against capacity 10, two replicas: %.1fs" % elapsed)
+    finally:
+        stack.stop_process("rehab_booking-1")
