@@ -105,7 +105,7 @@ class Dispatcher:
             entries = [audit_entry(SYSTEM, tid, decision["audit"], now, **data)]
             entries += notices.entries(*events.task_unmatched(after, decision["reason"], filtered_out), now)
         add = {"timed_out_ids": {"$each": expired}} if expired else None
-        updated = self.store.update("tasks", tid, decision["guard"], set_, entries, addToSet=add)
+        updated = self.store.transition("tasks", doc, decision["guard"], set_, entries, addToSet=add)
         if updated is None:
             return None  # another replica (or an accept) moved the task first
         self.flush("tasks", tid)
@@ -147,8 +147,9 @@ class Dispatcher:
             flags["load_removed"] = True
         rating = (doc.get("ratings") or {}).get("by_citizen")
         if vid and rating and not doc.get("rating_counted"):
-            self.store.update("volunteers", vid, None, None, None,
-                              inc={"rating_sum": rating["stars"], "rating_count": 1})
+            if self.store.claim("rating:%s" % tid, None):
+                self.store.update("volunteers", vid, None, None, None,
+                                  inc={"rating_sum": rating["stars"], "rating_count": 1})
             flags["rating_counted"] = True
         self.store.db.tasks.update_one({"_id": tid, "followup_at": doc.get("followup_at")},
                                        {"$set": flags, "$unset": {"followup_at": ""}} if flags

@@ -38,7 +38,7 @@ class ExecutionMixin:
         name = views.decrypt(self.pii, vol.get("name_enc")) if vol else None
         entries = [audit_entry(actor, task_id, decision["audit"], now, step=step)]
         entries += notices.entries(*STEP_EVENTS[step](after, name), now)
-        updated = self.store.update("tasks", task_id, decision["guard"], dict(decision["set"], followup_at=now), entries)
+        updated = self.store.transition("tasks", doc, decision["guard"], dict(decision["set"], followup_at=now), entries)
         if updated is None:
             raise Conflict("任务状态已变化，请刷新后重试", code="ILLEGAL_TRANSITION")
         self.outbox.flush(self.store.db.tasks, task_id)
@@ -56,6 +56,8 @@ class ExecutionMixin:
         decision = domain.rate(as_task(doc), rater, roles, data["stars"], now, data.get("comment"))
         entry = outbox.audit(actor, task_id, "rate", doc["status"], doc["status"], now,
                              data={"rater": rater, "stars": data["stars"]})
+        if not self.store.claim("rate:%s:%s" % (task_id, rater), None):
+            raise Conflict("您已评价过该任务", code="ALREADY_RATED")
         updated = self.store.update("tasks", task_id, decision["guard"], dict(decision["set"], followup_at=now), [entry])
         if updated is None:
             raise Conflict("您已评价过该任务", code="ALREADY_RATED")

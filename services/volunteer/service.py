@@ -4,6 +4,9 @@ the store; matching and the offer sweep run in dispatch.py. See docs/volunteer-s
 """
 import datetime as dt
 import logging
+import time
+
+import eventlet
 
 from nameko.events import event_handler
 from nameko.extensions import DependencyProvider
@@ -67,7 +70,7 @@ class VolunteerService(ExecutionMixin, StaffMixin):
                    real_name_verified=bool(person.get("name")), created_at=now, logged_minutes=0,
                    rating_sum=0, rating_count=0, upheld_complaints=0, upheld_since_review=0,
                    upheld_complaint_ids=[], active_task_ids=[], accepted_count=0, completed_count=0,
-                   stars=0, _outbox=[outbox.audit(actor, vid, "register", None, "pending", now)])
+                   stars=0, version=0, _outbox=[outbox.audit(actor, vid, "register", None, "pending", now)])
         try:
             self.store.insert_volunteer(doc)
         except DuplicateKeyError:
@@ -143,7 +146,7 @@ class VolunteerService(ExecutionMixin, StaffMixin):
         doc = dict(task, _id=tid, contact_phone_enc=self.pii.encrypt(phone) if phone else None,
                    declined_ids=[], timed_out_ids=[], released_ids=[], current_wave=0,
                    created_by={"kind": actor.get("kind"), "id": actor.get("account_id") or actor.get("staff_id")},
-                   urgent=bool(urgent), followup_at=now,
+                   urgent=bool(urgent), followup_at=now, version=0,
                    _outbox=[outbox.audit(actor, tid, "create", None, "open", now, data={"source": source})])
         self.store.insert_task(doc)
         self.outbox.flush(self.store.db.tasks, tid)
@@ -190,7 +193,7 @@ class VolunteerService(ExecutionMixin, StaffMixin):
         accounts = self.dispatcher.accounts([doc["volunteer_id"]]) if doc.get("volunteer_id") else {}
         entries = [audit_entry(actor, doc["_id"], audit, now)]
         entries += notices.entries(*events.task_cancelled(after, audit["role"], reason), now, accounts)
-        updated = self.store.update("tasks", doc["_id"], {"status": doc["status"]},
+        updated = self.store.transition("tasks", doc, {"status": doc["status"]},
                                     {"status": "cancelled", "cancelled_at": now, "cancel_reason": reason,
                                      "wave_expires_at": None, "alert": None, "followup_at": now}, entries)
         if updated is None:
@@ -215,7 +218,14 @@ class VolunteerService(ExecutionMixin, StaffMixin):
 
     @rpc
     def accept_offer(self, actor, offer_id):
-        """One conditional update on the task decides: a later accept gets 409 TASK_TAKEN."""
+        """One claimed conditional update on the task decides: a later accept gets 409 TASK_TAKEN."""
+        for _ in range(4):
+            result = self._try_accept(actor, offer_id)
+            if result is not None:
+                return result
+        raise Conflict("任务状态正在变化，请稍后重试", code="TASK_BUSY")
+
+    def _try_accept(self, actor, offer_id):
         vol, offer = self._my_offer(actor, offer_id)
         now = self.store.clock.now()
         doc = self._task(offer["task_id"])
@@ -228,15 +238,27 @@ class VolunteerService(ExecutionMixin, StaffMixin):
         name = views.decrypt(self.pii, vol.get("name_enc"))
         entries = [audit_entry(actor, doc["_id"], decision["audit"], now, offer_id=offer["_id"], volunteer_id=vol["_id"])]
         entries += notices.entries(*events.task_accepted(after, name), now)
-        updated = self.store.update("tasks", doc["_id"], decision["guard"], set_, entries)
+        updated = self.store.transition("tasks", doc, decision["guard"], set_, entries)
         if updated is None:
-            current = self._task(offer["task_id"])
+            current = self._moved_on(doc)
+            if current is None or current["status"] == "offering":
+                return None  # another transition (e.g. the next wave) is in flight: look again
             if domain.explain_failed_accept(as_task(current), vol["_id"]) == "already_yours":
                 return self._accepted_view(current, vol)
             raise Conflict("该任务已被其他志愿者接单", code="TASK_TAKEN")
         self.outbox.flush(self.store.db.tasks, doc["_id"])
         self.dispatcher.followups(updated, now)
         return self._accepted_view(updated, vol)
+
+    def _moved_on(self, doc, seconds=3.0):
+        """After a missed claim: the task once the other transition has been written (or None)."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            current = self.store.task(doc["_id"])
+            if (current.get("version") or 0) != (doc.get("version") or 0):
+                return current
+            eventlet.sleep(0.05)
+        return None
 
     def _accepted_view(self, doc, vol):
         return domain.task_view_for_volunteer(views.task_with_phone(doc, self.pii), vol["_id"])

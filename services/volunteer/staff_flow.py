@@ -48,7 +48,7 @@ class StaffMixin:
         if audit["to"] == "suspended":
             entries += notices.entries(*events.volunteer_suspended(after, audit.get("reason")), now,
                                        {vol["_id"]: vol["account_id"]})
-        updated = self.store.update("volunteers", vol["_id"], {"status": audit["from"]}, set_, entries)
+        updated = self.store.transition("volunteers", vol, {"status": audit["from"]}, set_, entries)
         if updated is None:
             raise Conflict("志愿者状态已变化，请刷新后重试", code="ILLEGAL_TRANSITION")
         self.outbox.flush(self.store.db.volunteers, vol["_id"])
@@ -66,8 +66,11 @@ class StaffMixin:
         now = self.store.clock.now()
         d = domain.decide_complaint(without_id(c), data["action"], roles, now, data["reason"])
         set_ = dict(d["set"], followup_at=now) if d.get("volunteer_inc") else d["set"]
+        if not self.store.claim("c:%s" % complaint_id, None):
+            raise Conflict("这条投诉已处理", code="ILLEGAL_TRANSITION")
         updated = self.store.update("complaints", complaint_id, d["guard"], set_, [audit_entry(actor, complaint_id, d["audit"], now)])
         if updated is None:
+            self.store.release("c:%s" % complaint_id)
             raise Conflict("这条投诉已处理", code="ILLEGAL_TRANSITION")
         self.outbox.flush(self.store.db.complaints, complaint_id)
         if d.get("volunteer_inc"):
@@ -122,7 +125,7 @@ class StaffMixin:
             return self._cancel(actor, doc, roles, data.get("reason"))
         now = self.store.clock.now()
         audit = domain.transition_task(as_task(doc), "reopen", roles, now, data.get("reason"))
-        updated = self.store.update("tasks", request_id, {"status": "unmatched"},
+        updated = self.store.transition("tasks", doc, {"status": "unmatched"},
                                     {"status": "open", "alert": None, "wave_plan": [], "current_wave": 0,
                                      "current_wave_ids": [], "wave_expires_at": None, "followup_at": now},
                                     [audit_entry(actor, request_id, audit, now)])

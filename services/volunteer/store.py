@@ -1,6 +1,13 @@
 """Volunteer storage: volunteers, tasks (requests), offers, complaints, pairs. The only place that
 queries. FerretDB v1 has no geo queries: candidates are pre-selected with a lat/lng box (plain
 range queries) and the domain computes exact distances (services/volunteer/geo.py).
+
+FerretDB v1 does not serialise concurrent conditional updates of one document (racing
+``find_one_and_update`` calls with the same filter can all match), so every "only once" goes
+through a unique insert into ``claims`` first: a task transition claims ``t:<task>:<version>``
+and its update is guarded by that version and increments it (``transition``); a volunteer's by
+``v:<volunteer>:<version>``; follow-ups claim their own keys. The conditional update stays as
+the second guard (and is the only one MongoDB 7 would need).
 """
 import datetime as dt
 import hashlib
@@ -11,6 +18,7 @@ from services.common import outbox
 from services.common.mongo import BaseStore, DuplicateKeyError  # noqa: F401 (re-exported)
 
 LIVE = ("accepted", "in_progress")
+CLAIM_LEASE = dt.timedelta(seconds=30)
 OPEN_NEEDS = ("open", "offering", "unmatched")
 
 
@@ -42,6 +50,40 @@ class VolunteerStore(BaseStore):
         db.complaints.create_index("task_id")
         db.pairs.create_index("person_id")
         outbox.ensure_indexes(db)
+
+    # claims: a unique insert is the one guard FerretDB v1 keeps under concurrency ---------------
+    def claim(self, key, lease=CLAIM_LEASE):
+        """True for the one caller that inserts ``key``; a claim older than ``lease`` (a crash
+        between the claim and the write) may be taken over."""
+        now = self.clock.now()
+        try:
+            self.db.claims.insert_one({"_id": key, "at": now})
+            return True
+        except DuplicateKeyError:
+            if lease is None:
+                return False
+            held = self.db.claims.find_one({"_id": key})
+            if held and held["at"] < now - lease and \
+                    self.db.claims.delete_one({"_id": key, "at": held["at"]}).deleted_count:
+                return self.claim(key, None)
+            return False
+
+    def release(self, key):
+        self.db.claims.delete_one({"_id": key})
+
+    def transition(self, coll, doc, guard, set_, entries=None, **ops):
+        """A state change of a task/volunteer: claim ``<t|v>:<id>:<version>``, then one update
+        guarded by ``guard`` and the version (which it increments) → the document after, or
+        None when someone else moved it first."""
+        version = doc.get("version") or 0
+        key = "%s:%s:%d" % ("t" if coll == "tasks" else coll[0], doc["_id"], version)
+        if not self.claim(key):
+            return None
+        ops["inc"] = dict(ops.get("inc") or {}, version=1)
+        updated = self.update(coll, doc["_id"], dict(guard or {}, version=version), set_, entries, **ops)
+        if updated is None:
+            self.release(key)
+        return updated
 
     # generic conditional update: the guard is the transition ----------------------------------
     def update(self, coll, doc_id, guard=None, set_=None, entries=None, **ops):
@@ -79,6 +121,8 @@ class VolunteerStore(BaseStore):
 
     def add_load(self, volunteer_id, task_id, now):
         """The task joins the volunteer's active tasks once (idempotent)."""
+        if not self.claim("load+:%s:%s" % (task_id, volunteer_id)):
+            return
         self.db.volunteers.update_one(
             {"_id": volunteer_id, "active_task_ids": {"$ne": task_id}},
             {"$push": {"active_task_ids": task_id}, "$inc": {"accepted_count": 1},
@@ -87,6 +131,8 @@ class VolunteerStore(BaseStore):
     def remove_load(self, volunteer_id, task_id, inc=None):
         """The task leaves the volunteer's active tasks once; ``inc`` (hours) applies with it.
         → the volunteer document *before*, or None if it had already left."""
+        if not self.claim("load-:%s:%s" % (task_id, volunteer_id)):
+            return None
         update = {"$pull": {"active_task_ids": task_id}}
         if inc:
             update["$inc"] = inc
@@ -208,6 +254,8 @@ class VolunteerStore(BaseStore):
 
     def count_upheld_once(self, volunteer_id, complaint_id):
         """+1 upheld complaint, once per complaint → the volunteer after, or None if counted already."""
+        if not self.claim("upheld:%s" % complaint_id):
+            return None
         return self.db.volunteers.find_one_and_update(
             {"_id": volunteer_id, "upheld_complaint_ids": {"$ne": complaint_id}},
             {"$push": {"upheld_complaint_ids": complaint_id},

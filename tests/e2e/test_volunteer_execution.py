@@ -4,8 +4,8 @@ suspended pending review; reinstating resets the count)."""
 import datetime as dt
 
 from services.common.clock import set_offset
-from tests.e2e.test_volunteer_support import (COORDINATOR, REGION, error_code, get, near, offer_for, post,
-                                              register_many, request_body, spot)
+from tests.e2e.test_volunteer_support import (COORDINATOR, REGION, citizen, error_code, get, near, offer_for,
+                                              post, fresh, register_many, request_body, spot)
 
 MIN = 60
 
@@ -23,7 +23,7 @@ def test_hours_stars_and_two_sided_ratings(api, stack):
     coord = api.staff(COORDINATOR, REGION)
     here = spot(4)
     [(vol, vid)] = register_many(api, [near(here, km_north=1)], coord)
-    token, me = api.bound_citizen("服务对象")
+    token, me = citizen(api, "服务对象")
     person = me["person"]["id"]
     t1, when1 = accepted_task(api, token, person, vol, here, hours=24, duration=60)
     t2, when2 = accepted_task(api, token, person, vol, here, hours=48, duration=120)
@@ -36,14 +36,19 @@ def test_hours_stars_and_two_sided_ratings(api, stack):
     assert r.status_code == 422 and error_code(r) == "TOO_EARLY"
     try:
         set_offset(stack.clock_file, (when1 - now).total_seconds() - 45 * MIN)
-        assert post(api, "/volunteer/tasks/%s/set-out" % t1, vol).json()["on_the_way_at"]
+        vol, token = fresh(api, vol), fresh(api, token)  # tokens expire on the moved clock
+        r = post(api, "/volunteer/tasks/%s/set-out" % t1, vol)
+        assert r.status_code == 200 and r.json()["on_the_way_at"], r.text
         assert post(api, "/volunteer/tasks/%s/check-in" % t1, vol).json()["status"] == "in_progress"
         set_offset(stack.clock_file, (when1 - now).total_seconds() + 200 * MIN)  # forgot to check out
+        vol, token = fresh(api, vol), fresh(api, token)
         done = post(api, "/volunteer/tasks/%s/check-out" % t1, vol).json()
         assert done["status"] == "completed" and done["credited_minutes"] == 180  # 60 + 120 allowance
         set_offset(stack.clock_file, (when2 - now).total_seconds())
+        vol, token = fresh(api, vol), fresh(api, token)
         assert post(api, "/volunteer/tasks/%s/check-in" % t2, vol).status_code == 200
         set_offset(stack.clock_file, (when2 - now).total_seconds() + 95 * MIN + 50)
+        vol, token = fresh(api, vol), fresh(api, token)
         assert post(api, "/volunteer/tasks/%s/check-out" % t2, vol).json()["credited_minutes"] == 95
         citizen_view = get(api, "/volunteer/requests/%s" % t2, token).json()
         assert citizen_view["status"] == "completed" and "phone" not in citizen_view["volunteer"]
@@ -71,7 +76,7 @@ def test_three_upheld_complaints_suspend_pending_review(api):
     coord = api.staff(COORDINATOR, REGION)
     here = spot(5)
     [(vol, vid)] = register_many(api, [near(here, km_north=1)], coord)
-    token, me = api.bound_citizen("投诉人")
+    token, me = citizen(api, "投诉人")
     person = me["person"]["id"]
     tasks = [accepted_task(api, token, person, vol, here, hours=24 + 6 * i, duration=60)[0] for i in range(4)]
 

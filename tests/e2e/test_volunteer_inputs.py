@@ -6,9 +6,9 @@ import uuid
 import pytest
 from nameko.standalone.events import event_dispatcher
 
-from tests.e2e.test_volunteer_support import (ALL_WEEK, COORDINATOR, REGION, error_code, get, near, offer_for,
-                                              offers, post, register, register_many, request_body, spot,
-                                              wait_for, when_iso)
+from tests.e2e.test_volunteer_support import (ALL_WEEK, COORDINATOR, REGION, citizen, error_code, get, near,
+                                              offer_for, offers, post, register, register_many, request_body,
+                                              spot, wait_for, when_iso)
 
 
 def board_item(api, coord, **match):
@@ -20,7 +20,7 @@ def test_escort_requested_becomes_a_task_once_and_escort_cancelled_cancels_it(ap
     coord = api.staff(COORDINATOR, REGION)
     here = spot(6)
     [(vol, _)] = register_many(api, [near(here, km_north=1)], coord)
-    _, me = api.bound_citizen("康复对象")
+    _, me = citizen(api, "康复对象")
     booking = "bk_" + uuid.uuid4().hex[:12]
     dedupe = "escort:%s" % booking
     payload = {"dedupe_key": dedupe, "source": "rehab_booking", "booking_id": booking,
@@ -67,7 +67,7 @@ def test_requests_refuse_bad_input_and_offers_are_personal(api):
     coord = api.staff(COORDINATOR, REGION)
     here = spot(8)
     (a, a_vid), (b, _) = register_many(api, [near(here, km_north=1), near(here, km_north=2)], coord)
-    token, me = api.bound_citizen("输入校验")
+    token, me = citizen(api, "输入校验")
     person = me["person"]["id"]
     def needs_of_person():
         return [i for i in get(api, "/admin/volunteer/board", coord).json()["items"] if i["person_id"] == person]
@@ -77,7 +77,7 @@ def test_requests_refuse_bad_input_and_offers_are_personal(api):
         r = post(api, "/volunteer/requests", token, dict(request_body(person, here), **change))
         assert r.status_code == 400 and error_code(r) == "VALIDATION_ERROR", (change, r.text)
         assert field in r.json()["error"]["details"], r.text
-    stranger_token, stranger = api.bound_citizen("陌生人")
+    stranger_token, stranger = citizen(api, "陌生人")
     r = post(api, "/volunteer/requests", stranger_token, request_body(person, here))
     assert r.status_code == 403
     assert needs_of_person() == []
@@ -118,7 +118,22 @@ def test_dashboard_queue_and_person_file(api):
     assert dash["registered_population"] == 6200000 and dash["active_volunteers"] >= 1
     assert dash["volunteers_per_mille"] == round(dash["active_volunteers"] * 1000 / 6200000, 4)
     assert "median" in dash["response_time_minutes"]
-    ctoken, me = api.bound_citizen("档案")
+    ctoken, me = citizen(api, "档案")
     post(api, "/volunteer/requests", ctoken, request_body(me["person"]["id"], spot(9)))
     file = api.get("/people/%s/file" % me["person"]["id"], token=ctoken).json()
     assert len(file["volunteer"]["requests"]) == 1
+
+
+def test_person_died_cancels_open_requests(api, amqp_config):
+    coord = api.staff(COORDINATOR, REGION)
+    here = spot(10)
+    [(vol, _)] = register_many(api, [near(here, km_north=1)], coord)
+    token, me = citizen(api, "已故")
+    person = me["person"]["id"]
+    rid = post(api, "/volunteer/requests", token, request_body(person, here)).json()["id"]
+    assert offer_for(api, vol, rid)
+    event_dispatcher(amqp_config)("identity", "person_died", {
+        "event_id": uuid.uuid4().hex, "person_id": person, "date": "2026-01-01",
+        "household_region": REGION, "residence_region": REGION})
+    assert wait_for(lambda: get(api, "/volunteer/requests/%s" % rid, coord).json()["status"] == "cancelled")
+    assert offer_for(api, vol, rid, status="withdrawn")

@@ -1,15 +1,15 @@
 """Matching on the running stack: waves escalate with the injected clock, the coordinator is
 alerted after the last wave, pairs (结对) are asked first, and privacy holds until acceptance."""
 from services.common.clock import set_offset
-from tests.e2e.test_volunteer_support import (COORDINATOR, REGION, error_code, get, near, offer_for, post,
-                                              register, register_many, request_body, spot, wait_for)
+from tests.e2e.test_volunteer_support import (COORDINATOR, REGION, citizen, error_code, get, near, offer_for,
+                                              post, register, register_many, request_body, spot, wait_for)
 
 
 def test_waves_escalate_then_the_coordinator_is_alerted(api, stack):
     coord = api.staff(COORDINATOR, REGION)
     here = spot(1)
     vols = register_many(api, [near(here, km_north=1 + i) for i in range(7)], coord)  # 1 km … 7 km away
-    token, me = api.bound_citizen("等待帮助")
+    token, me = citizen(api, "等待帮助")
     r = post(api, "/volunteer/requests", token, request_body(me["person"]["id"], here))
     assert r.status_code == 201, r.text
     rid = r.json()["id"]
@@ -24,7 +24,8 @@ def test_waves_escalate_then_the_coordinator_is_alerted(api, stack):
         assert r.status_code == 409 and error_code(r) == "OFFER_EXPIRED"
         assert offer_for(api, vols[0][0], rid, status="expired")
         set_offset(stack.clock_file, 22 * 60)  # past wave 2: no more waves → unmatched + alert
-        board = wait_for(lambda: [i for i in get(api, "/admin/volunteer/board", coord).json()["items"]
+        later = api.staff(COORDINATOR, REGION)  # (tokens expire on the moved clock too)
+        board = wait_for(lambda: [i for i in get(api, "/admin/volunteer/board", later).json()["items"]
                                   if i["id"] == rid and i["status"] == "unmatched"])
     finally:
         set_offset(stack.clock_file, 0)
@@ -47,7 +48,7 @@ def test_a_pair_is_asked_first_and_a_decline_moves_on_at_once(api):
     here = spot(2)
     (near_token, near_vid), (pair_token, pair_vid) = register_many(
         api, [near(here, km_north=0.5), near(here, km_north=8)], coord)
-    token, me = api.bound_citizen("结对对象")
+    token, me = citizen(api, "结对对象")
     person = me["person"]["id"]
     r = post(api, "/admin/volunteer/pairs", coord, {"person_id": person, "volunteer_id": pair_vid})
     assert r.status_code == 201 and r.json()["status"] == "active", r.text
@@ -71,7 +72,7 @@ def test_privacy_type_time_and_district_only_until_accepted(api):
     coord = api.staff(COORDINATOR, REGION)
     here = spot(3)
     (a_token, a_vid), (b_token, _) = register_many(api, [near(here, km_north=1), near(here, km_north=2)], coord)
-    token, me = api.bound_citizen("隐私测试")
+    token, me = citizen(api, "隐私测试")
     rid = post(api, "/volunteer/requests", token, request_body(me["person"]["id"], here)).json()["id"]
     secrets = ("宁波市某区某街道12号3单元501", "13912345678", "轮椅出行", me["person"]["id"])
     for tok in (a_token, b_token):
@@ -89,7 +90,7 @@ def test_privacy_type_time_and_district_only_until_accepted(api):
     assert mine["address"] == secrets[0] and mine["contact_phone"] == secrets[1] and mine["location"]
     other = get(api, "/volunteer/requests/%s" % rid, b_token)
     assert other.json()["status"] == "closed" and not any(s in other.text for s in secrets)
-    citizen = get(api, "/volunteer/requests/%s" % rid, token).json()
-    assert citizen["status"] == "accepted" and citizen["volunteer"]["name"].endswith("*")
+    seen_by_citizen = get(api, "/volunteer/requests/%s" % rid, token).json()
+    assert seen_by_citizen["status"] == "accepted" and seen_by_citizen["volunteer"]["name"].endswith("*")
     stranger, _ = register(api, near(here, km_north=40))
     assert get(api, "/volunteer/requests/%s" % rid, stranger).status_code == 403

@@ -7,8 +7,8 @@ qualified candidates instead of waves of five (config/volunteer.yml, docs/volunt
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from tests.e2e.test_volunteer_support import (COORDINATOR, REGION, error_code, get, near, offer_for, offers,
-                                              post, register_many, request_body, spot)
+from tests.e2e.test_volunteer_support import (COORDINATOR, REGION, citizen, error_code, get, near, offer_for,
+                                              offers, post, register_many, request_body, spot)
 
 N = 50
 
@@ -17,7 +17,7 @@ def test_fifty_simultaneous_accepts_one_winner(api):
     coord = api.staff(COORDINATOR, REGION)
     here = spot(0)
     vols = register_many(api, [near(here, km_north=0.05 * i) for i in range(N)], coord)
-    _, me = api.bound_citizen("求助人")
+    _, me = citizen(api, "求助人")
     body = request_body(me["person"]["id"], here, channel="12385", hotline_ticket="HL-0001", urgent=True)
     r = post(api, "/admin/volunteer/requests", coord, body)
     assert r.status_code == 201, r.text

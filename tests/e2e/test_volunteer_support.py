@@ -12,6 +12,7 @@ import requests
 
 REGION = "330200"
 COORDINATOR = "volunteer_coordinator"
+_REFRESH = {}  # access token → refresh token, to log in again after the clock moved
 ALL_WEEK = [{"weekday": d, "start": "00:00", "end": "24:00"} for d in range(1, 8)]
 
 
@@ -46,6 +47,7 @@ def register(api, location, skills=("escort",), name=None, phone=None, verify_wi
     r = requests.post(api.base + "/auth/wechat-login", json={"code": code}, timeout=60)
     assert r.status_code == 200, r.text
     token = r.json()["access_token"]
+    _REFRESH[token] = r.json()["refresh_token"]
     body = {"skills": list(skills), "languages": ["普通话"], "availability": ALL_WEEK,
             "home_region": REGION, "location": location}
     if name:
@@ -95,3 +97,26 @@ def wait_for(check, seconds=20, every=0.3):
 
 def error_code(r):
     return r.json().get("error", {}).get("code")
+
+
+def citizen(api, name):
+    """A bound citizen with an ID number no other test uses (random birth date and sequence:
+    conftest's random_id varies only the 3-digit sequence, which collides across many tests)."""
+    import random
+    from tests.conftest import random_id
+    birth = dt.date(1950, 1, 1) + dt.timedelta(days=random.randrange(20000))
+    number = random_id(REGION, birth.strftime("%Y%m%d"))
+    tokens = api.citizen()
+    r = api.post("/me/identity", token=tokens["access_token"], json={"name": name, "id_number": number})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    _REFRESH[body["tokens"]["access_token"]] = body["tokens"]["refresh_token"]
+    return body["tokens"]["access_token"], body
+
+
+def fresh(api, token):
+    """A new access token for the same account (after ``set_offset`` moved past its expiry)."""
+    r = requests.post(api.base + "/auth/refresh", json={"refresh_token": _REFRESH[token]}, timeout=60)
+    assert r.status_code == 200, r.text
+    _REFRESH[r.json()["access_token"]] = r.json()["refresh_token"]
+    return r.json()["access_token"]
