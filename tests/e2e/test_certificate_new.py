@@ -3,15 +3,15 @@ the public notice, issue (20-character number, validity from policy), events, no
 audit trail, the physical card, masking, the queue, the dashboard and the person file."""
 import datetime as dt
 
-from tests.conftest import random_id
-from tests.e2e.certificate_flow import (Staff, act, cert_events, drive_to_notice,  # noqa: F401
+from tests.e2e.certificate_flow import (bind_certificate_events, person_number,  # noqa: F401
+                                        Staff, act, cert_events, drive_to_notice,  # noqa: F401
                                         file_application, issue_after_notice, ok,
                                         schedule_params)
 
 
 def test_new_certificate_for_a_ward_end_to_end(api, stack, cert_events):  # noqa: F811
     token, me = api.bound_citizen("张三")
-    ward_number = random_id("500113", "20100203")
+    ward_number = person_number("500113")
     me = ok(api.post("/me/wards", token=token, json={"name": "张小明", "id_number": ward_number,
                                                       "relationship": "parent"}), 201)
     ward = me["wards"][0]["id"]
@@ -50,7 +50,7 @@ def test_new_certificate_for_a_ward_end_to_end(api, stack, cert_events):  # noqa
     # during the notice: 422, nothing changes
     r = act(api, staff.dpf, app["id"], "issue")
     assert r.status_code == 422 and r.json()["error"]["code"] == "NOTICE_PERIOD_NOT_ELAPSED"
-    issued = ok(issue_after_notice(api, stack, app["id"], staff.dpf))
+    issued = ok(issue_after_notice(api, stack, app["id"], staff.region))
     assert issued["status"] == "issued" and issued["issued_certificate_id"]
 
     cert = ok(api.get("/people/%s/certificate" % ward, token=token))

@@ -2,8 +2,8 @@
 the documented code) — and none of them writes anything."""
 import pytest
 
-from tests.conftest import random_id
-from tests.e2e.certificate_flow import (Staff, act, file_application, issue_certificate, ok,
+from tests.e2e.certificate_flow import (bind_certificate_events, cert_events, person_number,  # noqa: F401
+                                        Staff, act, file_application, issue_certificate, ok,
                                         schedule_params)
 
 
@@ -13,7 +13,7 @@ def staff(api):
 
 
 def applicant(api):
-    token, me = api.bound_citizen("孙丽", id_number=random_id("500113"))
+    token, me = api.bound_citizen("孙丽", id_number=person_number("500113"))
     return token, me["person"]["id"]
 
 
@@ -129,7 +129,7 @@ def test_bad_applications_get_400_and_write_nothing(api, body, status, code, fie
 
 def test_staff_filing_by_id_number_checks_the_check_digit(api, staff):
     _, pid = applicant(api)
-    good = random_id("500113")
+    good = person_number("500113")
     bad = good[:17] + ("0" if good[17] != "0" else "1")
     r = api.post("/certificate/applications", token=staff.street, json={
         "id_number": bad, "type": "new", "residence_region": "500113"})

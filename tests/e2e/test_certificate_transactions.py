@@ -4,14 +4,14 @@ import datetime as dt
 
 import pymongo
 
-from tests.conftest import random_id
-from tests.e2e.certificate_flow import (Staff, act, cert_events, drive_to_notice,  # noqa: F401
+from tests.e2e.certificate_flow import (bind_certificate_events, person_number,  # noqa: F401
+                                        Staff, act, cert_events, drive_to_notice,  # noqa: F401
                                         file_application, issue_after_notice,
                                         issue_certificate, ok)
 
 
 def holder(api, stack, region="500113", category=4, grade=3):
-    token, me = api.bound_citizen("王芳", id_number=random_id(region))
+    token, me = api.bound_citizen("王芳", id_number=person_number(region))
     pid = me["person"]["id"]
     cert, _ = issue_certificate(api, stack, pid, token, region, category, grade)
     return token, pid, cert
@@ -55,7 +55,7 @@ def test_change_after_reassessment_publishes_the_previous_grade(api, stack, cert
     app = ok(file_application(api, token, pid, "change", claimed_category=4,
                               reason="病情加重，申请重新评定"), 201)
     drive_to_notice(api, stack, app, staff, category=4, grade=1)
-    ok(issue_after_notice(api, stack, app["id"], staff.dpf))
+    ok(issue_after_notice(api, stack, app["id"], staff.region))
     new = ok(api.get("/people/%s/certificate" % pid, token=token))
     assert new["grade"] == 1 and new["severe"] is True and new["number"].endswith("41")
     ev = cert_events.of("changed", person_id=pid)[0]
@@ -92,7 +92,7 @@ def test_transfer_across_provinces_is_handled_by_the_new_household_region(
 
 
 def test_cross_province_first_issue_filed_where_the_person_lives(api, stack):
-    token, me = api.bound_citizen("赵敏", id_number=random_id("330200"))
+    token, me = api.bound_citizen("赵敏", id_number=person_number("330200"))
     pid = me["person"]["id"]
     app = ok(file_application(api, token, pid, "new", residence_region="500113",
                               claimed_category=1), 201)
@@ -104,7 +104,7 @@ def test_cross_province_first_issue_filed_where_the_person_lives(api, stack):
     assert r.status_code == 403 and r.json()["error"]["code"] == "OUT_OF_REGION"
     staff = Staff(api, "330200")
     drive_to_notice(api, stack, app, staff, category=1, grade=2)
-    ok(issue_after_notice(api, stack, app["id"], staff.dpf))
+    ok(issue_after_notice(api, stack, app["id"], staff.region))
     assert ok(api.get("/people/%s/certificate" % pid, token=token))["region"] == "330200"
 
 
