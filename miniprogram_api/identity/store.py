@@ -107,7 +107,14 @@ class IdentityStore(BaseStore):
                                            "expires_at": expires_at, "used_at": None})
 
     def use_refresh(self, token_hash):
-        """Consume a refresh token once (conditional update: a replayed token gets nothing)."""
-        return self.db.refresh_tokens.find_one_and_update(
-            {"_id": token_hash, "used_at": None, "expires_at": {"$gt": self.clock.now()}},
-            {"$set": {"used_at": self.clock.now()}})
+        """Consume a refresh token once: a unique insert decides (atomic even on FerretDB v1,
+        where racing conditional updates can all match), so a replayed token gets nothing."""
+        token = self.db.refresh_tokens.find_one(
+            {"_id": token_hash, "expires_at": {"$gt": self.clock.now()}})
+        if not token:
+            return None
+        try:
+            self.db.used_refresh_tokens.insert_one({"_id": token_hash, "at": self.clock.now()})
+        except DuplicateKeyError:
+            return None
+        return token
