@@ -5,13 +5,18 @@ the same single-document update (or ``_outbox: [...]`` in the inserted document)
 change state without leaving its event and its audit record behind. Then:
 
 - ``Outbox.flush(collection, doc_id)`` (right after the write) publishes the events with nameko
-  (mandatory + confirms: an event no queue is bound for yet raises, stays and is retried),
-  copies audit records into the ``audit`` collection, and pulls what it handled;
+  (mandatory + confirms: an event no queue is bound for yet raises and is retried) and copies
+  audit records into the ``audit`` collection;
 - ``Outbox.sweep(db)`` (a service's ``@timer``) does the same for anything left behind by a
-  crash, claiming each document with a conditional update so replicas do not race;
+  crash or a broker outage, scanning only entries newer than a per-collection watermark;
 - ``idempotent_handler`` makes an event handler drop an event id it has already processed.
 
-Publishing twice is possible (crash between publish and pull); consumers dedupe by event id.
+The relay never writes to the state documents: FerretDB v1 applies updates as read-modify-
+write without a lock, so a relay update racing a state change could silently undo it.
+Delivery is recorded per entry in ``outbox_delivered`` (_id = entry id; a unique insert claims
+an entry, so replicas do not publish the same entry at once). Entries stay in ``_outbox`` as
+the document's history of what it announced. Publishing twice is still possible after a crash
+between publish and record; consumers dedupe by event id.
 """
 import datetime as dt
 import functools
@@ -22,29 +27,32 @@ import uuid
 import eventlet
 from nameko.amqp.publish import UndeliverableMessage
 from nameko.events import EventDispatcher
-from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from services.common.clock import Clock
+from services.common.clock import UTC, Clock
 
 log = logging.getLogger(__name__)
 
+DELIVERED, STATE = "outbox_delivered", "outbox_state"
+RESOLVED = ("done", "unrouted", "dead")
 SWEEP_GRACE = dt.timedelta(seconds=5)      # leave fresh entries to the inline flush
 LEASE = dt.timedelta(seconds=30)
-MAX_ATTEMPTS = 40                           # ~5 h of back-off, then _outbox_dead
+PAGE = 500
+MAX_ATTEMPTS = 40                           # ~5 h of back-off, then "dead", for an operator
 UNROUTED_ATTEMPTS = 5                       # ~2.5 min for a subscriber to declare its queue
+EPOCH = dt.datetime(2000, 1, 1, tzinfo=UTC)
 
 
 def event(event_type, payload, now):
     """A pending event for the ``_outbox`` array. ``payload`` must be plain JSON."""
     return {"kind": "event", "id": uuid.uuid4().hex, "type": event_type, "payload": payload,
-            "created_at": now, "attempts": 0}
+            "created_at": now}
 
 
 def audit(actor, entity_id, action, from_state, to_state, now, reason=None, data=None):
     """An audit record (who, role, region, when, from, to, reason) for the ``_outbox`` array."""
     actor = actor or {}
-    return {"kind": "audit", "id": uuid.uuid4().hex, "created_at": now, "attempts": 0, "record": {
+    return {"kind": "audit", "id": uuid.uuid4().hex, "created_at": now, "record": {
         "entity": entity_id, "action": action, "from": from_state, "to": to_state,
         "reason": reason, "data": data or {}, "at": now,
         "actor_kind": actor.get("kind", "system"),
@@ -61,6 +69,15 @@ def audit_trail(db, entity_id):
 def ensure_indexes(db):
     db["audit"].create_index([("entity", 1), ("at", 1)])
     db["processed_events"].create_index([("state", 1)])
+
+
+def undelivered(db, doc):
+    """The entries of ``doc``'s outbox not yet resolved (delivered, unrouted or dead)."""
+    entries = doc.get("_outbox") or []
+    if not entries:
+        return []
+    records = {r["_id"]: r for r in db[DELIVERED].find({"_id": {"$in": [e["id"] for e in entries]}})}
+    return [e for e in entries if records.get(e["id"], {}).get("state") not in RESOLVED]
 
 
 class Outbox(EventDispatcher):
@@ -94,38 +111,51 @@ class _Relay:
     def flush(self, collection, doc_id):
         if self.provider.crash_before_flush:
             os._exit(137)
-        doc = collection.find_one({"_id": doc_id}, {"_outbox": 1, "_outbox_retry": 1})
+        doc = collection.find_one({"_id": doc_id})
         if doc:
-            self._deliver(collection, doc)
+            self._deliver(collection.database, doc, self.provider.clock.now())
 
     def sweep(self, db):
         """Deliver what was left behind; returns how many entries were handled."""
         now = self.provider.clock.now()
-        handled = 0
+        upper, handled = now - SWEEP_GRACE, 0
         for name in self.provider.collections:
-            coll = db[name]
-            stale = {"_outbox.0": {"$exists": True},
-                     "$or": [{"_outbox_lease": {"$exists": False}}, {"_outbox_lease": {"$lt": now}}]}
-            for doc in coll.find(stale, {"_id": 1, "_outbox": 1, "_outbox_retry": 1}).limit(200):
-                if all(e["created_at"] > now - SWEEP_GRACE for e in doc["_outbox"]):
-                    continue
-                claimed = coll.find_one_and_update(
-                    {"_id": doc["_id"], "$or": stale["$or"]},
-                    {"$set": {"_outbox_lease": now + LEASE}},
-                    return_document=ReturnDocument.AFTER)  # (no projection: FerretDB v1)
-                if claimed:
-                    handled += self._deliver(coll, claimed)
+            state = db[STATE].find_one({"_id": name}) or {}
+            watermark = state.get("watermark") or EPOCH
+            oldest_open, last_id = None, None
+            while True:
+                query = {"_outbox.created_at": {"$gt": watermark, "$lte": upper}}
+                if last_id is not None:
+                    query["_id"] = {"$gt": last_id}
+                docs = list(db[name].find(query).sort("_id", 1).limit(PAGE))
+                for doc in docs:
+                    n, open_at = self._deliver(db, doc, now, watermark, upper)
+                    handled += n
+                    if open_at and (oldest_open is None or open_at < oldest_open):
+                        oldest_open = open_at
+                if len(docs) < PAGE:
+                    break
+                last_id = docs[-1]["_id"]
+            new_mark = oldest_open - dt.timedelta(microseconds=1) if oldest_open else upper
+            if new_mark != watermark:
+                db[STATE].update_one({"_id": name}, {"$set": {"watermark": new_mark}}, upsert=True)
         return handled
 
-    def _deliver(self, coll, doc):
-        handled = 0
-        db = coll.database
-        now = self.provider.clock.now()
-        retries = doc.get("_outbox_retry", {})
-        for entry in doc.get("_outbox", []):
-            retry = retries.get(entry["id"], {})
-            if retry.get("next_at") and retry["next_at"] > now:
+    def _deliver(self, db, doc, now, after=EPOCH, upto=None):
+        """Deliver ``doc``'s unresolved entries; returns (handled, oldest still open)."""
+        handled, oldest_open = 0, None
+        records = {r["_id"]: r for r in db[DELIVERED].find(
+            {"_id": {"$in": [e["id"] for e in doc.get("_outbox") or []]}})}
+        for entry in doc.get("_outbox") or []:
+            if entry["created_at"] <= after or (upto and entry["created_at"] > upto):
                 continue
+            record = records.get(entry["id"])
+            if record and record["state"] in RESOLVED:
+                continue
+            if not self._claim(db, entry, record, now):
+                oldest_open = min(oldest_open or entry["created_at"], entry["created_at"])
+                continue
+            attempts = (record or {}).get("attempts", 0)
             try:
                 if entry["kind"] == "audit":
                     db["audit"].update_one({"_id": entry["id"]},
@@ -133,32 +163,51 @@ class _Relay:
                 else:
                     self.provider.publish(entry, self.headers)
             except (UndeliverableMessage, OSError, eventlet.Timeout) as exc:
-                self._postpone(coll, doc["_id"], entry, retry.get("attempts", 0) + 1, now, exc)
+                if self._postpone(db, entry, attempts + 1, now, exc) not in RESOLVED:
+                    oldest_open = min(oldest_open or entry["created_at"], entry["created_at"])
                 continue
-            # (FerretDB v1 $pull matches whole values only: pull the entry exactly as read)
-            coll.update_one({"_id": doc["_id"]}, {"$pull": {"_outbox": entry},
-                                                  "$unset": {"_outbox_retry." + entry["id"]: ""}})
+            db[DELIVERED].update_one({"_id": entry["id"]}, {"$set": {"state": "done", "at": now}})
             handled += 1
-        return handled
+        return handled, oldest_open
 
-    def _postpone(self, coll, doc_id, entry, attempts, now, exc):
+    @staticmethod
+    def _claim(db, entry, record, now):
+        """Take the entry for publishing: a unique insert the first time; a due retry or an
+        abandoned claim (its worker died) is taken over."""
+        if record is None:
+            try:
+                db[DELIVERED].insert_one({"_id": entry["id"], "state": "publishing",
+                                          "lease_until": now + LEASE, "attempts": 0})
+                return True
+            except DuplicateKeyError:
+                return False
+        due = (record["state"] == "retry" and record["next_at"] <= now) or \
+              (record["state"] == "publishing" and record["lease_until"] <= now)
+        if not due:
+            return False
+        taken = db[DELIVERED].find_one_and_update(
+            {"_id": entry["id"], "state": record["state"], "attempts": record.get("attempts", 0)},
+            {"$set": {"state": "publishing", "lease_until": now + LEASE}})
+        return taken is not None
+
+    @staticmethod
+    def _postpone(db, entry, attempts, now, exc):
         """Back off (5 s doubling to 10 min). An event no queue is bound for (durable queues
-        outlive their consumers, so: no service subscribes to it here) is set aside in
-        _outbox_unrouted after a few tries; other failures go to _outbox_dead after
-        MAX_ATTEMPTS, for an operator. Nothing is dropped without a record."""
+        outlive their consumers, so: no service subscribes to it here) is set aside as
+        "unrouted" after a few tries; other failures become "dead" after MAX_ATTEMPTS, for an
+        operator. Nothing is dropped without a record. Returns the new state."""
         log.warning("outbox: %s %s not delivered (attempt %d): %s",
                     entry["kind"], entry.get("type", ""), attempts, type(exc).__name__)
-        unrouted = isinstance(exc, UndeliverableMessage) and attempts >= UNROUTED_ATTEMPTS
-        if unrouted or attempts >= MAX_ATTEMPTS:
-            coll.update_one({"_id": doc_id}, {
-                "$pull": {"_outbox": entry},
-                "$push": {"_outbox_unrouted" if unrouted else "_outbox_dead": entry},
-                "$unset": {"_outbox_retry." + entry["id"]: ""}})
-            return
-        next_at = now + dt.timedelta(seconds=min(5 * 2 ** attempts, 600))
-        # (FerretDB v1 has no positional $ updates: retry state lives in a map keyed by id)
-        coll.update_one({"_id": doc_id}, {"$set": {"_outbox_retry." + entry["id"]: {
-            "attempts": attempts, "next_at": next_at}}})
+        if isinstance(exc, UndeliverableMessage) and attempts >= UNROUTED_ATTEMPTS:
+            state = "unrouted"
+        elif attempts >= MAX_ATTEMPTS:
+            state = "dead"
+        else:
+            state = "retry"
+        db[DELIVERED].update_one({"_id": entry["id"]}, {"$set": {
+            "state": state, "attempts": attempts, "type": entry.get("type"),
+            "next_at": now + dt.timedelta(seconds=min(5 * 2 ** attempts, 600))}})
+        return state
 
 
 HANDLER_LEASE = dt.timedelta(seconds=30)

@@ -49,7 +49,7 @@ class Producer:
 
     @rpc
     def pending(self, thing_id):
-        return len(self.store.db.things.find_one({"_id": thing_id}).get("_outbox", []))
+        return len(outbox.undelivered(self.store.db, self.store.db.things.find_one({"_id": thing_id})))
 
     @rpc
     def audit(self, thing_id):
