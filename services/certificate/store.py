@@ -53,26 +53,6 @@ class CertificateStore(BaseStore):
         db.disclosure_codes.create_index("certificate_id")
         outbox.ensure_indexes(db)
 
-    # claims: a unique insert is the one guard FerretDB v1 keeps under concurrency ---------------
-    def claim(self, key, lease=None):
-        """True for the one caller that inserts ``key``; a claim older than ``lease`` (a crash
-        between claim and write) may be taken over."""
-        now = self.clock.now()
-        try:
-            self.db.claims.insert_one({"_id": key, "at": now})
-            return True
-        except DuplicateKeyError:
-            if lease is None:
-                return False
-            held = self.db.claims.find_one({"_id": key})
-            if held and held["at"] < now - lease and \
-                    self.db.claims.delete_one({"_id": key, "at": held["at"]}).deleted_count:
-                return self.claim(key)
-            return False
-
-    def release(self, key):
-        self.db.claims.delete_one({"_id": key})
-
     # reads ----------------------------------------------------------------------------------------
     def application(self, app_id):
         return _from_doc(self.db.applications.find_one({"_id": app_id}))

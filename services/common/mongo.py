@@ -7,7 +7,7 @@ FerretDB v1 support: no transactions, no $lookup, single-document atomic updates
 """
 import pymongo
 from nameko.extensions import DependencyProvider
-from pymongo.errors import DuplicateKeyError  # noqa: F401  (re-exported for stores)
+from pymongo.errors import DuplicateKeyError
 
 from services.common.clock import Clock
 
@@ -31,8 +31,37 @@ def client_from_config(config, max_pool=None):
 class BaseStore:
     """Repositories subclass this. ``db`` is the service's database, ``clock`` the one clock."""
 
+    claim_lease = None  # how old a claim must be before another worker may take it over
+
     def __init__(self, db, clock):
         self.db, self.clock = db, clock
+
+    def claim(self, key, lease=None):
+        """True for the one caller that inserts ``key`` into ``claims``: a unique insert is the
+        guard that holds under concurrency on FerretDB v1 (whose conditional updates do not)
+        as on MongoDB. A claim older than ``lease`` (a crash between the claim and the write it
+        guards) may be taken over."""
+        lease = lease if lease is not None else self.claim_lease
+        now = self.clock.now()
+        if self._insert_claim(key, now):
+            return True
+        if lease is None:
+            return False
+        held = self.db.claims.find_one({"_id": key})
+        if held and held["at"] < now - lease and \
+                self.db.claims.delete_one({"_id": key, "at": held["at"]}).deleted_count:
+            return self._insert_claim(key, now)
+        return False
+
+    def _insert_claim(self, key, now):
+        try:
+            self.db.claims.insert_one({"_id": key, "at": now})
+            return True
+        except DuplicateKeyError:
+            return False
+
+    def release(self, key):
+        self.db.claims.delete_one({"_id": key})
 
     @staticmethod
     def ensure_indexes(db):

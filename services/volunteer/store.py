@@ -34,6 +34,8 @@ def escort_task_id(dedupe_key):
 
 
 class VolunteerStore(BaseStore):
+    claim_lease = CLAIM_LEASE
+
     @staticmethod
     def ensure_indexes(db):
         db.volunteers.create_index("account_id", unique=True)
@@ -50,26 +52,6 @@ class VolunteerStore(BaseStore):
         db.complaints.create_index("task_id")
         db.pairs.create_index("person_id")
         outbox.ensure_indexes(db)
-
-    # claims: a unique insert is the one guard FerretDB v1 keeps under concurrency ---------------
-    def claim(self, key, lease=CLAIM_LEASE):
-        """True for the one caller that inserts ``key``; a claim older than ``lease`` (a crash
-        between the claim and the write) may be taken over."""
-        now = self.clock.now()
-        try:
-            self.db.claims.insert_one({"_id": key, "at": now})
-            return True
-        except DuplicateKeyError:
-            if lease is None:
-                return False
-            held = self.db.claims.find_one({"_id": key})
-            if held and held["at"] < now - lease and \
-                    self.db.claims.delete_one({"_id": key, "at": held["at"]}).deleted_count:
-                return self.claim(key, None)
-            return False
-
-    def release(self, key):
-        self.db.claims.delete_one({"_id": key})
 
     def transition(self, coll, doc, guard, set_, entries=None, **ops):
         """A state change of a task/volunteer: claim ``<t|v>:<id>:<version>``, then one update
