@@ -13,7 +13,7 @@ from nameko.extensions import DependencyProvider
 from nameko.rpc import RpcProxy
 from nameko.timer import timer
 
-from services.common import authz, idnumber, outbox, regions
+from services.common import authz, idnumber, outbox, paging, regions
 from services.common.crypto import PersonalData
 from services.common.errors import Forbidden, NotFound, RuleRefused
 from services.common.ids import new_id
@@ -278,12 +278,13 @@ class CertificateService(ElectronicCertificate):
                     branches.append(branch)
         if not branches:
             return {"items": [], "next_cursor": None}
-        cursor = dt.datetime.fromisoformat(f["cursor"]) if f.get("cursor") else None
-        apps = self.store.queue(branches, limit, sort, cursor)
+        after = paging.decode_cursor(f.get("cursor"))
+        apps = self.store.queue(branches, limit, sort, after[0] if after else None)
         now = self._now()
         items = [views.queue_item(a, actor, now, STEP_DEADLINE_DAYS) for a in apps[:limit]]
+        last = apps[limit - 1] if len(apps) > limit else None
         return {"items": items,
-                "next_cursor": items[-1]["created_at"] if len(apps) > limit else None}
+                "next_cursor": paging.encode_cursor(last["created_at"], last["id"]) if last else None}
 
     @rpc
     def dashboard(self, actor, region):

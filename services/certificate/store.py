@@ -22,7 +22,7 @@ from pymongo import ReturnDocument
 
 from services.common import outbox
 from services.common.errors import Conflict
-from services.common.mongo import BaseStore, DuplicateKeyError
+from services.common.mongo import BaseStore, DuplicateKeyError, without_id
 from services.certificate import domain
 from services.certificate.workflow import TERMINAL
 
@@ -33,13 +33,6 @@ STALE_MARKER = dt.timedelta(minutes=1)  # a marker whose application never got w
 def _app_doc(app):
     return {("_id" if k == "id" else k): v for k, v in app.items()}
 
-
-def _from_doc(doc):
-    if doc is None:
-        return None
-    out = {k: v for k, v in doc.items() if not k.startswith("_")}
-    out["id"] = doc["_id"]
-    return out
 
 
 class CertificateStore(BaseStore):
@@ -55,20 +48,20 @@ class CertificateStore(BaseStore):
 
     # reads ----------------------------------------------------------------------------------------
     def application(self, app_id):
-        return _from_doc(self.db.applications.find_one({"_id": app_id}))
+        return without_id(self.db.applications.find_one({"_id": app_id}))
 
     def applications_for(self, person_id):
-        return [_from_doc(d) for d in
+        return [without_id(d) for d in
                 self.db.applications.find({"person_id": person_id}).sort("created_at", 1)]
 
     def open_applications_for(self, person_id):
         return [a for a in self.applications_for(person_id) if a["status"] not in TERMINAL]
 
     def certificate(self, cert_id):
-        return _from_doc(self.db.certificates.find_one({"_id": cert_id}))
+        return without_id(self.db.certificates.find_one({"_id": cert_id}))
 
     def certificates_for(self, person_id):
-        return [_from_doc(d) for d in
+        return [without_id(d) for d in
                 self.db.certificates.find({"person_id": person_id}).sort("issued_at", 1)]
 
     def current_certificate(self, person_id):
@@ -91,10 +84,10 @@ class CertificateStore(BaseStore):
         if cursor:
             query["created_at"] = {"$gt" if sort == 1 else "$lt": cursor}
         docs = self.db.applications.find(query).sort("created_at", sort).limit(limit + 1)
-        return [_from_doc(d) for d in docs]
+        return [without_id(d) for d in docs]
 
     def applications_in_region(self, region, limit=5000):
-        return [_from_doc(d) for d in self.db.applications.find(
+        return [without_id(d) for d in self.db.applications.find(
             {"handling_region": region}).sort("created_at", -1).limit(limit)]
 
     def certificate_counts(self, region):
@@ -105,7 +98,7 @@ class CertificateStore(BaseStore):
         return [dict(r["_id"], n=r["n"]) for r in rows]
 
     def valid_certificates_in(self, region):
-        return [_from_doc(d) for d in self.db.certificates.find(
+        return [without_id(d) for d in self.db.certificates.find(
             {"region": region, "status": domain.CERT_VALID},
             {"valid_until": 1, "status": 1, "category": 1, "grade": 1})]
 
@@ -118,7 +111,7 @@ class CertificateStore(BaseStore):
                 for d in docs]
 
     def expiry_candidates(self, until_iso, limit=500):
-        return [_from_doc(d) for d in self.db.certificates.find(
+        return [without_id(d) for d in self.db.certificates.find(
             {"status": domain.CERT_VALID, "expiry_reminded_at": None,
              "valid_until": {"$lte": until_iso}}).limit(limit)]
 
@@ -183,7 +176,7 @@ class CertificateStore(BaseStore):
         if app["status"] in TERMINAL:
             self.db.open_applications.delete_one({"_id": app["person_id"],
                                                   "application_id": app["id"]})
-        return _from_doc(doc)
+        return without_id(doc)
 
     def _claim_slot(self, app, cert, ended, undo):
         pid, cid = app["person_id"], cert["id"]
@@ -303,7 +296,7 @@ class CertificateStore(BaseStore):
             is not None
 
     def advance_card(self, before, card, entries):
-        return _from_doc(self.db.certificates.find_one_and_update(
+        return without_id(self.db.certificates.find_one_and_update(
             {"_id": before["id"], "card.status": before["card"]["status"]},
             {"$set": {"card": card}, "$push": {"_outbox": {"$each": entries}}},
             return_document=ReturnDocument.AFTER))
