@@ -140,7 +140,12 @@ def many_citizens(api, amqp_config, rdb, n):
     def one(_):
         for attempt in range(3):   # identity's WeChat token cache can race on the first logins
             try:
-                return api.bound_citizen(id_number=random_id(REGION))
+                token, me = api.bound_citizen(id_number=random_id(REGION))
+                for _ in range(5):   # identity's read-back can come back empty under load
+                    if me.get("person"):
+                        return token, me
+                    me = api.get("/me", token=token).json()
+                raise AssertionError("bound person not readable")
             except AssertionError:
                 if attempt == 2:
                     raise
