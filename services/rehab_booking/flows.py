@@ -189,7 +189,7 @@ class Flows:
         if self.store.claim(key):
             doc = self.store.apply_booking(tr["filter"], update)
             if doc is None:
-                self.store.db.claims.delete_one({"_id": key})
+                self.store.release(key)
         if doc is None:
             raise Conflict("预约状态已变化，请刷新后重试", {"booking_id": b["_id"]},
                            code="ILLEGAL_TRANSITION")
@@ -292,8 +292,7 @@ class Flows:
                               "closed_reason": None if retry_later else exc.code},
                      "$pull": {"offered_slot_ids": slot["_id"]}})
                 if retry_later:
-                    self.store.db.claims.delete_one({"_id": "offer:%s:%s" % (entry["_id"],
-                                                                            slot["_id"])})
+                    self.store.release("offer:%s:%s" % (entry["_id"], slot["_id"]))
                     return None
                 slot = self.store.fresh_slot(slot_id)
         return None

@@ -172,15 +172,6 @@ class RehabBookingStore(BaseStore):
             slot.update(self.seat_counts(slot_id))
         return slot
 
-    # claims: one unique document per piece of work ---------------------------------------------
-    def claim(self, key):
-        """True for the one caller (of any replica) that inserts this key first."""
-        try:
-            self.db.claims.insert_one({"_id": key, "at": self.clock.now()})
-            return True
-        except DuplicateKeyError:
-            return False
-
     def update_slot(self, flt, update):
         return self.db.slots.find_one_and_update(flt, update, return_document=AFTER)
 
