@@ -7,6 +7,7 @@ import queuePage from "./pages/queue.js";
 import detailPage from "./pages/detail.js";
 import payoutsPage from "./pages/payouts.js";
 import rehabPage from "./pages/rehab.js";
+import bookingsPage from "./pages/bookings.js";
 import dashboardPage from "./pages/dashboard.js";
 
 const ROUTES = [
@@ -14,10 +15,13 @@ const ROUTES = [
   [/^\/console\/applications\/(certificate|subsidy)\/([^/]+)$/, detailPage],
   [/^\/console\/payouts(?:\/([^/]+))?$/, payoutsPage],
   [/^\/console\/rehab$/, rehabPage],
+  [/^\/console\/bookings$/, bookingsPage],
   [/^\/console\/dashboard$/, dashboardPage],
 ];
 
 let menu = [];
+
+let shown = null;   // path + query on screen: a change of #hash alone (the skip link) is no navigation
 
 export function navigate(path, replace) {
   if (replace) history.replaceState({}, "", path); else history.pushState({}, "", path);
@@ -25,6 +29,7 @@ export function navigate(path, replace) {
 }
 
 async function render() {
+  shown = location.pathname + location.search;
   clearError();
   const s = api.session();
   const page = document.getElementById("page");
@@ -89,7 +94,7 @@ document.addEventListener("click", (e) => {
   e.preventDefault();
   navigate(a.getAttribute("href"));
 });
-window.addEventListener("popstate", render);
+window.addEventListener("popstate", () => { if (location.pathname + location.search !== shown) render(); });
 window.addEventListener("console:logout", () => { menu = []; navigate("/console/", true); });
 document.getElementById("logout-button").addEventListener("click", () => {
   api.logout();

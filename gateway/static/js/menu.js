@@ -9,7 +9,7 @@ export const ROLE_NAMES = {
 export const QUEUES = {
   certificate: { title: "残疾人证办理", roles: ["street_officer", "county_dpf", "assessor", "auditor"] },
   subsidy: { title: "补贴审核", roles: ["street_officer", "county_dpf", "civil_affairs", "auditor"] },
-  rehab_booking: { title: "今日预约与排班", roles: ["institution_staff", "county_dpf", "auditor"] },
+  rehab_booking: { title: "预约待办", roles: ["institution_staff", "county_dpf"] },
   volunteer: { title: "志愿者审核", roles: ["volunteer_coordinator", "auditor"] },
 };
 
@@ -19,6 +19,8 @@ export const MENU = [
   })),
   { path: "/console/payouts", title: "发放批次", roles: ["civil_affairs", "county_dpf"], tag: "subsidy",
     needs: ["POST /admin/subsidy/payout-batches"] },
+  { path: "/console/bookings", title: "今日预约", roles: ["institution_staff", "county_dpf"], tag: "rehab_booking",
+    needs: ["GET /admin/rehab/bookings"] },
   { path: "/console/rehab", title: "机构与排班", roles: ["institution_staff", "county_dpf"], tag: "rehab_booking",
     needs: ["GET /rehab/institutions"] },
   { path: "/console/dashboard", title: "数据看板", roles: null, needs: ["GET /admin/dashboard"] },

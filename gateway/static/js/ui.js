@@ -153,7 +153,8 @@ export function yuan(fen) {
 
 export function table({ caption, columns, rows, empty }) {
   if (!rows.length) return el("p", { class: "muted" }, empty || "暂无记录。");
-  return el("div", { class: "table-wrap" }, el("table", {},
+  // focusable and named, so a table wider than the screen can be scrolled by keyboard
+  return el("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": caption || "表格" }, el("table", {},
     caption ? el("caption", {}, caption) : null,
     el("thead", {}, el("tr", {}, columns.map((c) => el("th", { scope: "col", class: c.num ? "num" : null }, c.label)))),
     el("tbody", {}, rows.map((r) => el("tr", {}, columns.map((c, i) => {
@@ -199,7 +200,9 @@ export const STATUS = {
   street_review: "街道初审", county_review: "县残联审核", civil_affairs_review: "民政审批",
   pending: "待处理", paid: "已支付", failed: "支付失败", held: "待确认", confirmed: "已确认",
   checked_in: "已签到", completed: "已完成", no_show: "未到", cancelled: "已取消", active: "在册",
-  suspended: "暂停", valid: "有效", expired: "已过期", orphaned: "机构停诊",
+  suspended: "暂停", valid: "有效", expired: "已过期", orphaned: "机构停诊，待改约",
+  pending_staff_confirmation: "待机构确认", pending_verification: "待审核", unmatched: "未匹配",
+  complaint: "投诉待处理", overdue: "已超期", routed_out: "已转外地办理",
 };
 
 const LABELS = {
@@ -213,6 +216,9 @@ const LABELS = {
   certificate: "残疾人证", applications: "申请", entitlements: "待遇", payments: "发放记录",
   bookings: "康复预约", volunteer: "志愿服务", subsidy: "补贴", rehab_booking: "康复预约",
   person: "个人信息", history: "办理记录", deadline: "办理时限", step_deadline: "本环节时限",
-  current_step: "当前环节", current_role: "当前岗位", household_status: "家庭经济状况",
+  current_step: "当前环节", cross_province: "跨省通办", claimed_category: "申报类别", home_visit: "上门办理",
+  estimated_amount_fen: "预计月发放金额", start_month: "起始月份", return_reasons: "退回原因", rejection_reason: "不予通过原因",
+  filing_region: "受理地", status_name: "状态", type_name: "业务类型", policy_name: "补贴项目", rehab: "康复",
+  current: "当前证件", assessment_result: "评残结果", current_role: "当前岗位", household_status: "家庭经济状况",
 };
 export const label = (k) => LABELS[k] || k;

@@ -1,9 +1,9 @@
 // The extra fields each workflow action asks for (services/certificate/workflow.py and
 // services/subsidy/workflow.py: return and reject need a reason).
-const REASON = { label: "原因", name: "reason", type: "textarea", required: true, hint: "将告知申请人，最多500字" };
-const NOTE = { label: "意见（可选）", name: "reason", type: "textarea" };
 
-export function actionFields(action) {
+export function actionFields(action, maxlength) {
+  const REASON = { label: "原因", name: "reason", type: "textarea", required: true, maxlength, hint: "将告知申请人，最多" + maxlength + "字" };
+  const NOTE = { label: "意见（可选）", name: "reason", type: "textarea", maxlength };
   switch (action) {
     case "return": return [Object.assign({}, REASON, { label: "退回补正的原因" })];
     case "reject": return [Object.assign({}, REASON, { label: "不予通过的原因" })];

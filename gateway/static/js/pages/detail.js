@@ -6,13 +6,18 @@ import { what, ACTION_NAMES, isOverdue } from "../items.js";
 import { actionFields, fallbackActions } from "./action_forms.js";
 
 export default async function detailPage(page, ctx, service, id) {
-  const app = await api.get("/" + service + "/applications/" + encodeURIComponent(id));
+  const routes = await api.routeTable();
+  const staffPath = "/admin/" + service + "/applications/{application_id}";
+  const app = await api.get((routes["GET " + staffPath] ? "/admin/" : "/") + service + "/applications/" + encodeURIComponent(id));
   ctx.setTitle((service === "certificate" ? "残疾人证申请 " : "补贴申请 ") + id);
   const roles = (ctx.session.staff || {}).roles || [];
-  const actions = app.actions || app.available_actions || fallbackActions(service, app.status || app.current_step, roles);
+  const actions = app.available_actions || app.actions || fallbackActions(service, app.status, roles);
   const facts = {
-    status: STATUS[app.status] || app.status, type: what(app), person_id: app.person_id,
-    handling_region: app.handling_region, filed_region: app.filed_region || app.residence_region,
+    status: app.status_name || STATUS[app.status] || app.status, type: what(app), person_id: app.person_id,
+    handling_region: app.handling_region, filed_region: app.filed_region || app.filing_region,
+    cross_province: app.cross_province, claimed_category: app.claimed_category, home_visit: app.home_visit,
+    estimated_amount_fen: app.estimated_amount_fen, start_month: app.start_month,
+    return_reasons: (app.return_reasons || []).join("；") || null, rejection_reason: app.rejection_reason,
     submitted_at: app.submitted_at || app.created_at,
     step_deadline: app.step_deadline || app.deadline,
   };
@@ -29,6 +34,7 @@ export default async function detailPage(page, ctx, service, id) {
     el("section", { "aria-labelledby": "facts-h" }, el("h2", { id: "facts-h" }, "申请信息"), render(facts)),
     actionBox,
     docs(app),
+    app.assessment_result ? el("section", { "aria-labelledby": "result-h" }, el("h2", { id: "result-h" }, "评残结果"), render(app.assessment_result)) : null,
     el("section", { "aria-labelledby": "history-h" }, el("h2", { id: "history-h" }, "办理记录"),
       table({ caption: "办理记录（按时间先后）", rows: history, empty: "暂无办理记录。", columns: [
         { label: "时间", render: (h) => fmtTime(h.at) },
@@ -44,7 +50,7 @@ function docs(app) {
   const list = app.documents || app.materials || app.attachments || [];
   return el("section", { "aria-labelledby": "docs-h" }, el("h2", { id: "docs-h" }, "申请材料"),
     list.length ? render(list) : el("p", { class: "muted" }, "未上传电子材料（以窗口收取的纸质材料为准）。"),
-    app.assessment ? el("div", {}, el("h3", {}, "评残结果"), render(app.assessment)) : null);
+    app.assessment ? el("div", {}, el("h3", {}, "评残安排"), render(app.assessment)) : null);
 }
 
 async function personFile(personId) {
@@ -66,7 +72,7 @@ function act(service, app, action, ctx, page, id) {
   const name = ACTION_NAMES[action] || action;
   openDialog({
     title: name + " · 申请 " + app.id,
-    body: actionFields(action).map(field),
+    body: actionFields(action, service === "subsidy" ? 200 : 500).map(field),
     submitText: "确认" + name,
     danger: action === "reject",
     onSubmit: async (data) => {

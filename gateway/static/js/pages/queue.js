@@ -2,7 +2,7 @@
 import * as api from "../api.js";
 import { el, fmtAge, fmtTime, ageDays, table, STATUS, announce, showError, field } from "../ui.js";
 import { QUEUES } from "../menu.js";
-import { since, deadline, isOverdue, what, ACTION_NAMES } from "../items.js";
+import { since, deadline, isOverdue, what, ACTION_NAMES, QUEUE_STATUSES } from "../items.js";
 import { rowActions } from "./row_actions.js";
 
 export default async function queuePage(page, ctx, service) {
@@ -10,7 +10,7 @@ export default async function queuePage(page, ctx, service) {
   if (!q) throw new Error("没有这个待办类别");
   ctx.setTitle(q.title + " · 待办");
   let order = "oldest";
-  const status = field({ label: "状态筛选", name: "status", options: [["", "全部"], ...Object.entries(STATUS)] });
+  const status = field({ label: "状态筛选", name: "status", options: [["", "全部"], ...(QUEUE_STATUSES[service] || []).map((k) => [k, STATUS[k] || k])] });
   const results = el("div", {});
   const summary = el("p", { class: "muted" });
   const reload = async () => {
@@ -49,13 +49,13 @@ function renderTable(items, service, order, setOrder, reload) {
         ? el("a", { href: "/console/applications/" + service + "/" + encodeURIComponent(it.id) }, "办理 " + it.id)
         : it.id },
     { label: "事项", render: (it) => [what(it), it.person_name ? "（" + it.person_name + "）" : ""].join("") },
-    { label: "状态", render: (it) => STATUS[it.status] || it.status || "—" },
+    { label: "状态", render: (it) => it.status_name || STATUS[it.status] || STATUS[it.kind] || it.status || "—" },
     { label: "等待时长", render: (it) => el("span", { title: fmtTime(since(it)) }, fmtAge(since(it))) },
     { label: "时限", render: (it) => isOverdue(it)
         ? el("span", { class: "overdue" }, el("span", { "aria-hidden": "true" }, "⚠ "), "已超期", deadline(it) ? "（" + fmtTime(deadline(it)) + "）" : "")
         : deadline(it) ? "未超期，" + fmtTime(deadline(it)) + " 前" : "未超期" },
     { label: detail ? "可办操作" : "操作", render: (it) => detail
-        ? ((it.actions || it.available_actions || []).map((a) => ACTION_NAMES[a] || a).join("、") || "—")
+        ? ((it.available_actions || it.actions || []).map((a) => ACTION_NAMES[a] || a).join("、") || "—")
         : rowActions(service, it, reload) },
   ];
   const wrap = table({ caption: "待办列表", columns, rows: items, empty: "当前没有待办事项。" });
