@@ -3,7 +3,7 @@ import datetime as dt
 
 from pymongo import ReturnDocument
 
-from services.common.mongo import BaseStore, DuplicateKeyError
+from services.common.mongo import BaseStore, DuplicateKeyError, upsert
 
 IDEMPOTENCY_TTL = dt.timedelta(hours=24)
 
@@ -39,10 +39,9 @@ class GatewayStore(BaseStore):
         now = self.clock.now()
         start = int(now.timestamp()) // window_seconds * window_seconds
         key = "%s:%d" % (bucket, start)
-        doc = self.db.rate_limits.find_one_and_update(
-            {"_id": key}, {"$inc": {"count": 1}, "$setOnInsert": {
-                "expires_at": dt.datetime.fromtimestamp(start + window_seconds, dt.timezone.utc)}},
-            upsert=True, return_document=ReturnDocument.AFTER)
+        doc = upsert(self.db.rate_limits, {"_id": key}, {"$inc": {"count": 1}, "$setOnInsert": {
+            "expires_at": dt.datetime.fromtimestamp(start + window_seconds, dt.timezone.utc)}},
+            find_and_return=True, return_document=ReturnDocument.AFTER)
         return doc["count"], start + window_seconds - int(now.timestamp())
 
     def sweep_expired(self):

@@ -14,7 +14,7 @@ from wechatpy.exceptions import WeChatClientException
 from wechatpy.session import SessionStorage
 
 from services.common.errors import RuleRefused, Unavailable, ValidationFailed
-from services.common.mongo import database_name
+from services.common.mongo import database_name, upsert
 
 WECHAT_ORIGIN = "https://api.weixin.qq.com"
 INVALID_CODE, CODE_USED = 40029, 40163
@@ -42,8 +42,7 @@ class MongoSessionStorage(SessionStorage):
 
     def set(self, key, value, ttl=None):
         expires = time.time() + ttl if ttl else None
-        self.coll.update_one({"_id": key}, {"$set": {"value": value, "expires_at": expires}},
-                             upsert=True)
+        upsert(self.coll, {"_id": key}, {"$set": {"value": value, "expires_at": expires}})
 
     def delete(self, key):
         self.coll.delete_one({"_id": key})

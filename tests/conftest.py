@@ -20,6 +20,7 @@ class Api:
         self.base = base_url.rstrip("/") + "/api/v1"
         self.root = base_url.rstrip("/")
         self.session = requests.Session()
+        self.logins = {}  # access token -> WeChat login name, for relogin()
 
     def request(self, method, path, token=None, headers=None, **kw):
         h = dict(headers or {})
@@ -37,10 +38,18 @@ class Api:
     # journeys every test needs -----------------------------------------------------------------
     def citizen(self, name=None):
         """A logged-in WeChat user with no identity yet: returns the token response."""
-        code = "dev:%s#%s" % (name or "u" + uuid.uuid4().hex[:10], uuid.uuid4().hex[:6])
-        r = self.post("/auth/wechat-login", json={"code": code})
+        name = name or "u" + uuid.uuid4().hex[:10]
+        r = self.post("/auth/wechat-login", json={"code": "dev:%s#%s" % (name, uuid.uuid4().hex[:6])})
         assert r.status_code == 200, r.text
+        self.logins[r.json()["access_token"]] = name
         return r.json()
+
+    def relogin(self, token):
+        """The same WeChat user logs in again: a fresh token on the current clock (after a test
+        moved the clock, earlier tokens have expired, as they would have in real time)."""
+        fresh = self.citizen(self.logins[token])["access_token"]
+        self.logins[fresh] = self.logins[token]
+        return fresh
 
     def bound_citizen(self, person_name="测试人", id_number=None, **extra):
         """A citizen with a bound identity; returns (token, me)."""
@@ -50,6 +59,7 @@ class Api:
                                 **extra))
         assert r.status_code == 200, r.text
         body = r.json()
+        self.logins[body["tokens"]["access_token"]] = self.logins[tokens["access_token"]]
         return body["tokens"]["access_token"], body
 
     def staff(self, role, region="500113"):

@@ -3,7 +3,7 @@ from pymongo import ReturnDocument
 
 from services.common import outbox
 from services.common.ids import new_id
-from services.common.mongo import BaseStore, DuplicateKeyError
+from services.common.mongo import BaseStore, DuplicateKeyError, upsert
 
 
 class IdentityStore(BaseStore):
@@ -18,10 +18,10 @@ class IdentityStore(BaseStore):
     # accounts -------------------------------------------------------------------------------
     def account_for_openid(self, openid):
         now = self.clock.now()
-        return self.db.accounts.find_one_and_update(
-            {"openid": openid},
-            {"$setOnInsert": {"_id": new_id("acc"), "created_at": now}, "$set": {"last_login": now}},
-            upsert=True, return_document=ReturnDocument.AFTER)
+        return upsert(self.db.accounts, {"openid": openid},
+                      {"$setOnInsert": {"_id": new_id("acc"), "created_at": now},
+                       "$set": {"last_login": now}},
+                      find_and_return=True, return_document=ReturnDocument.AFTER)
 
     def account(self, account_id):
         return self.db.accounts.find_one({"_id": account_id})
@@ -75,11 +75,9 @@ class IdentityStore(BaseStore):
 
     # guardianships ----------------------------------------------------------------------------
     def add_guardianship(self, account_id, person_id, relationship):
-        self.db.guardianships.update_one(
-            {"_id": "%s:%s" % (account_id, person_id)},
-            {"$setOnInsert": {"account_id": account_id, "person_id": person_id,
-                              "relationship": relationship, "created_at": self.clock.now()}},
-            upsert=True)
+        upsert(self.db.guardianships, {"_id": "%s:%s" % (account_id, person_id)},
+               {"$setOnInsert": {"account_id": account_id, "person_id": person_id,
+                                 "relationship": relationship, "created_at": self.clock.now()}})
 
     def wards(self, account_id):
         return list(self.db.guardianships.find({"account_id": account_id}).sort("created_at", 1))
@@ -100,7 +98,7 @@ class IdentityStore(BaseStore):
         return self.db.staff.find_one({"_id": username})
 
     def upsert_staff(self, username, fields):
-        self.db.staff.update_one({"_id": username}, {"$set": fields}, upsert=True)
+        upsert(self.db.staff, {"_id": username}, {"$set": fields})
 
     def save_refresh(self, token_hash, subject, kind, expires_at):
         self.db.refresh_tokens.insert_one({"_id": token_hash, "subject": subject, "kind": kind,

@@ -4,7 +4,7 @@ import datetime as dt
 from pymongo import ReturnDocument
 
 from services.common import outbox
-from services.common.mongo import BaseStore, DuplicateKeyError
+from services.common.mongo import BaseStore, DuplicateKeyError, upsert
 
 
 class NotifierStore(BaseStore):
@@ -18,10 +18,9 @@ class NotifierStore(BaseStore):
         key = {"_id": "%s:%s" % (account_id, template)}
         base = {"account_id": account_id, "template": template}
         if result == "accept":
-            self.db.consents.update_one(key, {"$inc": {"quota": 1}, "$set": dict(base, banned=False)},
-                                        upsert=True)
+            upsert(self.db.consents, key, {"$inc": {"quota": 1}, "$set": dict(base, banned=False)})
         elif result == "ban":
-            self.db.consents.update_one(key, {"$set": dict(base, banned=True, quota=0)}, upsert=True)
+            upsert(self.db.consents, key, {"$set": dict(base, banned=True, quota=0)})
 
     def consents(self, account_id):
         return list(self.db.consents.find({"account_id": account_id}))

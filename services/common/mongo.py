@@ -95,6 +95,17 @@ class Mongo(DependencyProvider):
         return self.store_cls(self.db, self.clock)
 
 
+def upsert(collection, query, update, find_and_return=False, **kwargs):
+    """``update_one``/``find_one_and_update`` with ``upsert=True`` that survives a racing
+    upsert: two first writers can both try the insert (FerretDB v1 and MongoDB alike), and the
+    loser's DuplicateKeyError means the document now exists, so the update is simply retried."""
+    op = collection.find_one_and_update if find_and_return else collection.update_one
+    try:
+        return op(query, update, upsert=True, **kwargs)
+    except DuplicateKeyError:
+        return op(query, update, upsert=True, **kwargs)
+
+
 def without_id(doc):
     """A stored document as a plain dict with ``id`` in place of ``_id`` and no internals."""
     if doc is None:

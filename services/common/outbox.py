@@ -30,6 +30,7 @@ from nameko.events import EventDispatcher
 from pymongo.errors import DuplicateKeyError
 
 from services.common.clock import UTC, Clock
+from services.common.mongo import upsert
 
 log = logging.getLogger(__name__)
 
@@ -138,7 +139,7 @@ class _Relay:
                 last_id = docs[-1]["_id"]
             new_mark = oldest_open - dt.timedelta(microseconds=1) if oldest_open else upper
             if new_mark != watermark:
-                db[STATE].update_one({"_id": name}, {"$set": {"watermark": new_mark}}, upsert=True)
+                upsert(db[STATE], {"_id": name}, {"$set": {"watermark": new_mark}})
         return handled
 
     def _deliver(self, db, doc, now, after=EPOCH, upto=None):
@@ -158,8 +159,7 @@ class _Relay:
             attempts = (record or {}).get("attempts", 0)
             try:
                 if entry["kind"] == "audit":
-                    db["audit"].update_one({"_id": entry["id"]},
-                                           {"$setOnInsert": entry["record"]}, upsert=True)
+                    upsert(db["audit"], {"_id": entry["id"]}, {"$setOnInsert": entry["record"]})
                 else:
                     self.provider.publish(entry, self.headers)
             except (UndeliverableMessage, OSError, eventlet.Timeout) as exc:

@@ -36,9 +36,9 @@ def test_grade_1_certificate_to_first_payment(api, amqp_config, stack):
     assert r.status_code == 403
 
     # ten days later the street step is overdue: flagged in the queue and on the dashboard
-    # (log in first: a token minted on the moved clock is "not yet valid" for the gateway)
-    street, civil = api.staff("street_officer", BN), api.staff("civil_affairs", BN)
+    # (tokens expire on the moved clock as in real time: log in after moving it)
     set_offset(stack.clock_file, 10 * 86400)
+    street, civil = api.staff("street_officer", BN), api.staff("civil_affairs", BN)
     try:
         q = api.get("/admin/queues", token=street,
                     params={"service": "subsidy", "status": "overdue"}).json()

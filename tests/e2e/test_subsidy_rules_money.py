@@ -86,9 +86,10 @@ def test_death_stops_payment_and_flags_what_was_paid_after_it(api, amqp_config, 
                   lambda: suggestions(api, token, pid).get("nursing_allowance"))
     applied_in = this_month()
     apply_and_approve(api, token, pid, WH)
-    payer = api.staff("civil_affairs", WH)
     next_month, after = days_to_month(1), days_to_month(2)
     set_offset(stack.clock_file, next_month * 86400)   # the next month: arrears from the first
+    # tokens expire on the moved clock as in real time: log in after moving it
+    payer, token = api.staff("civil_affairs", WH), api.relogin(token)
     try:
         month2 = this_month(next_month)
         batch = api.post("/admin/subsidy/payout-batches", token=payer,
@@ -117,6 +118,7 @@ def test_death_stops_payment_and_flags_what_was_paid_after_it(api, amqp_config, 
     finally:
         set_offset(stack.clock_file, 0)
     set_offset(stack.clock_file, after * 86400)        # the month after: nothing more is paid
+    payer = api.staff("civil_affairs", WH)
     try:
         r = api.post("/admin/subsidy/payout-batches", token=payer,
                      json={"region": WH, "month": this_month(after)})
