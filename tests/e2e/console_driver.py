@@ -51,6 +51,8 @@ class Console:
     def login(self, username, password="demo12345"):
         p = self.page
         p.goto(self.base + "/console/")
+        p.evaluate("() => sessionStorage.clear()")     # a new login replaces the previous one
+        p.reload()
         p.get_by_label("账号").fill(username)
         p.get_by_label("密码").fill(password)
         p.get_by_role("button", name="登录", exact=True).click()

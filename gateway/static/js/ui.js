@@ -8,7 +8,7 @@ export function el(tag, attrs, ...children) {
     else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
     else node.setAttribute(k, v === true ? "" : v);
   }
-  for (const c of children.flat()) if (c !== null && c !== undefined && c !== false)
+  for (const c of children.flat(Infinity)) if (c !== null && c !== undefined && c !== false)
     node.append(c instanceof Node ? c : document.createTextNode(String(c)));
   return node;
 }
@@ -195,9 +195,9 @@ function scalar(v, key) {
 
 export const STATUS = {
   submitted: "已提交", returned_for_correction: "退回补正", returned: "已退回", materials_accepted: "材料已受理",
-  assessment_scheduled: "已安排评残", assessed: "已评残", public_notice: "公示中", approved: "已批准",
-  issued: "已发证", rejected: "不予通过", withdrawn: "已撤回", certificate_cancelled: "已注销",
-  street_review: "街道初审", county_review: "县残联审核", civil_affairs_review: "民政审批",
+  assessment_scheduled: "已预约评定", assessed: "已评定", public_notice: "公示中", approved: "已批准",
+  issued: "已发证", rejected: "未通过", withdrawn: "已撤回", certificate_cancelled: "已注销",
+  street_review: "街道初审", county_review: "残联审核", civil_affairs_review: "民政审批",
   pending: "待处理", paid: "已支付", failed: "支付失败", held: "待确认", confirmed: "已确认",
   checked_in: "已签到", completed: "已完成", no_show: "未到", cancelled: "已取消", active: "在册",
   suspended: "暂停", valid: "有效", expired: "已过期", orphaned: "机构停诊，待改约",
@@ -219,6 +219,18 @@ const LABELS = {
   current_step: "当前环节", cross_province: "跨省通办", claimed_category: "申报类别", home_visit: "上门办理",
   estimated_amount_fen: "预计月发放金额", start_month: "起始月份", return_reasons: "退回原因", rejection_reason: "不予通过原因",
   filing_region: "受理地", status_name: "状态", type_name: "业务类型", policy_name: "补贴项目", rehab: "康复",
-  current: "当前证件", assessment_result: "评残结果", current_role: "当前岗位", household_status: "家庭经济状况",
+  current: "当前证件", assessment_result: "评残结果", certificates: "残疾人证", valid: "有效", expired: "已过期",
+  cancelled: "已注销", replaced: "已换发", valid_by_category: "按类别", valid_severe: "重度（一、二级）",
+  open: "在办", by_status: "按状态", by_type: "按类型", living_allowance_coverage: "生活补贴覆盖",
+  nursing_allowance_coverage: "护理补贴覆盖", eligible: "符合条件人数", covered: "已享受人数", rate: "比率",
+  processing_time_per_step: "各环节办理时长", overdue_applications: "超期申请", open_recoveries: "待追回款项",
+  booking_utilisation: "预约利用率", no_show_rate: "爽约率", rehab_service_rate: "康复服务率", value: "数值",
+  booked: "已预约", capacity: "号源", window_days: "统计天数", no_shows: "爽约", attended: "到场", served: "已服务",
+  certificate_holders: "持证人数", target: "目标", upcoming_bookings: "即将到来的预约",
+  registered_volunteers: "注册志愿者", active_volunteers: "在岗志愿者", pending_verification: "待审核",
+  registered_population: "户籍人口", volunteers_per_mille: "志愿者占人口比（‰）", volunteers_per_mille_target: "目标（‰）",
+  volunteers_target_met: "是否达标", response_time_minutes: "响应时间（分钟）", median: "中位数", mean: "平均",
+  accepted_last_30_days: "近30天接单", open_needs: "待服务需求", unmatched_needs: "未匹配需求",
+  population_is_approximate: "人口为估算值", average_hours: "平均小时", current_role: "当前岗位", household_status: "家庭经济状况",
 };
 export const label = (k) => LABELS[k] || k;
