@@ -11,7 +11,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: deps run test test-unit test-integration test-e2e test-miniprogram test-faults infra bench load clean-data
 
-deps: $(VENV_STAMP) $(FERRETDB) /usr/sbin/rabbitmq-server /usr/bin/docker-compose
+deps: $(VENV_STAMP) $(FERRETDB) /usr/sbin/rabbitmq-server /usr/bin/docker-compose /usr/bin/chromium
 
 $(VENV_STAMP): requirements.txt
 	@test -x $(PY) || python3 -m venv .venv
@@ -27,6 +27,12 @@ $(VENV_STAMP): requirements.txt
 /usr/bin/docker-compose:
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq docker-compose >/dev/null || \
 	  { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq docker-compose >/dev/null; }
+
+# headless browser for the staff console tests (Playwright drives Debian's chromium; a CJK font
+# so that screenshots show the Chinese text)
+/usr/bin/chromium:
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-wqy-zenhei >/dev/null || \
+	  { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-wqy-zenhei >/dev/null; }
 
 $(FERRETDB): tools/ferretdb/main.go tools/ferretdb/go.mod tools/ferretdb/go.sum
 	@echo "Building FerretDB (once; cached in .cache/) ..."
