@@ -76,7 +76,7 @@ class Console:
 
     def fill(self, label, value, within=None):
         scope = self.page.locator(within) if within else self.page
-        loc = scope.get_by_label(label).first
+        loc = scope.get_by_label(label).and_(scope.locator("input, select, textarea")).first
         if loc.evaluate("e => e.tagName") == "SELECT":
             loc.select_option(value)
         else:

@@ -124,6 +124,8 @@ def test_booking_check_in_and_completion_in_the_console(console, api, stack, amq
     c.go("机构与排班")
     c.fill("机构名称", name)
     c.fill("地址", "巴南区鱼洞街道测试路1号")
+    c.fill("纬度", "29.38")
+    c.fill("经度", "106.54")
     c.eval("() => { document.querySelector('input[name=services][value=movement_therapy]').click();"
            " document.querySelector('input[name=access][value=step_free]').click(); }")
     c.click("保存机构", True)

@@ -45,7 +45,8 @@ export function field(spec) {
     if (spec.value) control.value = spec.value;
   } else {
     control = el("input", Object.assign(common, { type: spec.type || "text", value: spec.value ?? null,
-      min: spec.min ?? null, max: spec.max ?? null, pattern: spec.pattern || null }));
+      min: spec.min ?? null, max: spec.max ?? null, pattern: spec.pattern || null,
+      step: spec.type === "number" ? "any" : null }));
   }
   return el("div", { class: "field" },
     el("label", { for: id }, spec.label, spec.required ? el("span", { class: "hint" }, "（必填）") : null),

@@ -61,6 +61,8 @@ function institutionForm(catalogue, staff, reload) {
     field({ label: "机构名称", name: "name", required: true }),
     field({ label: "地址", name: "address", required: true }),
     field({ label: "电话", name: "phone", type: "tel" }),
+    field({ label: "纬度", name: "lat", type: "number", required: true, hint: "用于为市民推荐就近机构，例如 29.38" }),
+    field({ label: "经度", name: "lng", type: "number", required: true, hint: "例如 106.54" }),
     el("fieldset", {}, el("legend", {}, "提供的服务（至少一项）"),
       catalogue.map((s) => { const id = gid + "-" + s.code; return el("div", {}, el("input", { type: "checkbox", id, name: "services", value: s.code }), " ", el("label", { for: id }, s.name)); })),
     el("fieldset", {}, el("legend", {}, "无障碍设施"),
@@ -70,7 +72,7 @@ function institutionForm(catalogue, staff, reload) {
     e.preventDefault();
     const fd = new FormData(form);
     const body = { name: fd.get("name"), address: fd.get("address"), region: staff.region,
-      services: fd.getAll("services"), accessibility: Object.fromEntries(fd.getAll("access").map((k) => [k, true])) };
+      location: { lat: Number(fd.get("lat")), lng: Number(fd.get("lng")) }, services: fd.getAll("services"), accessibility: Object.fromEntries(fd.getAll("access").map((k) => [k, true])) };
     if (fd.get("phone")) body.phone = fd.get("phone");
     try { await api.post("/admin/rehab/institutions", body); announce("机构已保存"); await reload(); }
     catch (err) { showError(err); markInvalid(form, err); }

@@ -30,7 +30,7 @@ export function rowActions(service, item, reload) {
 
 async function run(path, action, text, who, extra, reload) {
   const go = async (data) => {
-    const body = action === "complete" ? { service_record: { notes: data.notes || "" } } : (data || {});
+    const body = action === "complete" ? { service_record: { summary: data.notes || "" } } : (data || {});
     await api.post(path, body);
     await reload();
     announce(text + "成功：" + who);
