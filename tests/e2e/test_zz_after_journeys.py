@@ -35,13 +35,13 @@ def test_no_event_or_audit_record_is_stuck_in_an_outbox(stack):
     """Every outbox entry older than a few seconds was delivered, or is being retried or was
     set aside as unrouted (no subscriber) — none was never attempted, none is dead."""
     client = pymongo.MongoClient(stack.env()["MONGO_URI"], tz_aware=True)
-    prefix = "%s_" % stack.name
+    prefix = stack.db_prefix
     deadline = time.time() + 30
     while True:
         stuck = []
         old = dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=20)
         for db_name in client.list_database_names():
-            if not db_name.startswith(prefix) or db_name == prefix + "integration_outbox":
+            if not db_name.startswith(prefix) or db_name.startswith(prefix + "integration_"):
                 continue
             db = client[db_name]
             for coll in db.list_collection_names():

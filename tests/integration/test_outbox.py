@@ -80,7 +80,7 @@ class Consumer:
 
 @pytest.fixture(scope="module")
 def running(stack):
-    config = dict(stack.env(), max_workers=10, DB_PREFIX="test_integration_")
+    config = dict(stack.env(), max_workers=10, DB_PREFIX=stack.db_prefix + "integration_")
     containers = [ServiceContainer(cls, config) for cls in (Consumer, Producer)]
     for c in containers:
         c.start()
