@@ -81,5 +81,11 @@ $(LOAD_STAMP): requirements-load.txt
 bench: deps $(LOAD_STAMP)
 	$(PY) -m loadtests.bench --replicas $(REPLICAS)
 
+# journeys under load (loadtests/locustfile.py); LOAD_USERS, LOAD_SECONDS, LOAD_HOST overridable
+LOAD_USERS ?= 20
+LOAD_SECONDS ?= 60
+load: deps $(LOAD_STAMP)
+	LOAD_USERS=$(LOAD_USERS) LOAD_SECONDS=$(LOAD_SECONDS) REPLICAS=$(REPLICAS) $(PY) -m loadtests.run_load
+
 clean-data:
 	rm -rf .data
