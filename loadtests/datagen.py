@@ -8,8 +8,8 @@ document format (read from its store.py / service.py), the scale of Banan 500113
     copy in subsidy ``people`` and rehab_booking ``people``, subsidy household statuses, and one
     active monthly entitlement each (grades 1–2: nursing_allowance; 3–4: living_allowance on a
     dibao household) starting this month, so the monthly payout batch has 24,400 lines;
-  * 50 designated institutions with a month of slots (through the gateway as county_dpf: one
-    institution call and one schedule call each, ~30 days x 5 templates of slots per call);
+  * 50 designated institutions with a month of slots (the rehab_booking service's own RPC as
+    county_dpf: one institution call and one schedule call each, 30 days x 5 slots per call);
   * 2,000 active volunteers (volunteer ``volunteers``, profile validated by the service's own
     services.volunteer.profile.validate_profile).
 
@@ -158,38 +158,35 @@ def volunteers(client, prefix, n, now):
     print("datagen: %6d %-28s %.1fs" % (n, db.volunteers.full_name, time.time() - t), flush=True)
 
 
-def institutions(base_url, n):
-    """Through the gateway (the service's own validation and slot generation): n institutions,
-    each with 30 days of slots from tomorrow (5 services, one slot each per day)."""
-    api = base_url.rstrip("/") + "/api/v1"
-    r = requests.post(api + "/auth/staff-login", timeout=30,
-                      json={"username": "county_dpf.%s" % REGION, "password": "demo12345"})
-    r.raise_for_status()
-    auth = {"Authorization": "Bearer " + r.json()["access_token"]}
+def institutions(amqp_uri, n):
+    """Through the rehab_booking service's own RPC (its validation and slot generation; the
+    gateway's 8 s limit is too short for a month of slots in one call): n institutions, each
+    with 30 days of slots from tomorrow (5 templates a day)."""
+    from nameko.standalone.rpc import ClusterRpcProxy
+    actor = {"kind": "staff", "staff_id": "county_dpf.%s" % REGION, "roles": ["county_dpf"],
+             "region": REGION, "institution_id": None}
     hours = {str(d): [["08:00", "12:00"], ["13:30", "17:30"]] for d in range(1, 8)}
     services = ["movement_therapy", "speech_training", "child_screening", "needs_assessment"]
-    templates = [(s, start, 45, cap) for s, start, cap in (
-        ("movement_therapy", "09:00", 6), ("speech_training", "10:00", 4),
-        ("child_screening", "14:00", 4), ("needs_assessment", "15:00", 3),
-        ("movement_therapy", "16:00", 6))]
+    templates = [("movement_therapy", "09:00", 45, 6), ("speech_training", "10:00", 45, 4),
+                 ("child_screening", "14:00", 45, 4), ("needs_assessment", "15:00", 45, 3),
+                 ("movement_therapy", "16:00", 45, 6)]
     today = dt.datetime.now(SHANGHAI).date()
     slots, t = 0, time.time()
-    for k in range(n):
-        r = requests.post(api + "/admin/rehab/institutions", headers=auth, timeout=60, json={
-            "name": "巴南区康复点%02d" % k, "region": REGION, "address": "巴南区测试路%d号" % k,
-            "location": {"lat": CENTRE[0] + (k % 10 - 5) * 0.01,
-                         "lng": CENTRE[1] + (k // 10 - 2) * 0.01},
-            "services": services, "opening_hours": hours, "accessibility": {"step_free": True}})
-        r.raise_for_status()
-        inst = r.json()["id"]
-        r = requests.post(api + "/admin/rehab/schedules", headers=auth, timeout=120, json={
-            "institution_id": inst, "from": (today + dt.timedelta(days=1)).isoformat(),
-            "to": (today + dt.timedelta(days=30)).isoformat(),
-            "templates": [{"service": s, "weekday": d, "start": st, "duration_minutes": m,
-                           "capacity": c} for s, st, m, c in templates for d in range(1, 8)]})
-        r.raise_for_status()
-        slots += len(r.json().get("slot_ids", []))
-    print("datagen: %6d institutions, %d slots (HTTP)    %.1fs" % (n, slots, time.time() - t),
+    with ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=600) as rpc:
+        for k in range(n):
+            inst = rpc.rehab_booking.save_institution(actor, {
+                "name": "巴南区康复点%02d" % k, "region": REGION, "address": "巴南区测试路%d号" % k,
+                "location": {"lat": CENTRE[0] + (k % 10 - 5) * 0.01,
+                             "lng": CENTRE[1] + (k // 10 - 2) * 0.01},
+                "services": services, "opening_hours": hours,
+                "accessibility": {"step_free": True}})
+            out = rpc.rehab_booking.create_schedule(actor, {
+                "institution_id": inst["id"], "from": (today + dt.timedelta(days=1)).isoformat(),
+                "to": (today + dt.timedelta(days=30)).isoformat(),
+                "templates": [{"service": s, "weekday": d, "start": st, "duration_minutes": m,
+                               "capacity": c} for s, st, m, c in templates for d in range(1, 8)]})
+            slots += out.get("slots_created") or len(out.get("slot_ids") or [])
+    print("datagen: %6d institutions, %d slots (RPC)     %.1fs" % (n, slots, time.time() - t),
           flush=True)
 
 
@@ -204,7 +201,7 @@ def main():
     p.add_argument("--volunteers", type=int, default=VOLUNTEERS)
     p.add_argument("--institutions", type=int, default=INSTITUTIONS)
     p.add_argument("--url", default=None, help="gateway (institutions); default: the stack's")
-    p.add_argument("--skip-http", action="store_true", help="no institutions (gateway not up)")
+    p.add_argument("--skip-http", action="store_true", help="no institutions")
     p.add_argument("--force", action="store_true")
     args = p.parse_args()
     from tools.stack import Stack
@@ -221,7 +218,7 @@ def main():
     holders(client, prefix, pii, args.holders, now)
     volunteers(client, prefix, args.volunteers, now)
     if not args.skip_http:
-        institutions(args.url or stack.url, args.institutions)
+        institutions(env["AMQP_URI"], args.institutions)
     client[prefix + "identity"].loadgen.replace_one(
         {"_id": "done"}, {"_id": "done", "holders": args.holders, "at": now,
                           "volunteers": args.volunteers, "institutions": args.institutions},
