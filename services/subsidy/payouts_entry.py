@@ -89,7 +89,7 @@ class PayoutEntrypoints:
     # batches ----------------------------------------------------------------------------------
     @rpc
     def create_payout_batch(self, actor, body):
-        """Idempotent per region and month; a second caller (or replica) gets the same batch.
+        """One batch per region and month; a second caller (or replica) gets the same batch.
         Returns ``{"created": bool, "batch": {...}}``."""
         data = load(schemas.BatchRequest(), body)
         region = regions.validate(data["region"])
@@ -105,7 +105,9 @@ class PayoutEntrypoints:
             "created_by": actor.get("staff_id")})
         if not created:
             if batch["status"] == "done":
-                return {"created": False, "batch": views.batch_view(batch)}
+                # a second run of the month pays what became payable since (an approval after
+                # the first run); the unique line ids still make a second payment impossible
+                return {"created": False, "batch": self._run_batch(actor, region, month, batch_id)}
             if not self.store.take_over_batch(batch_id, now, now + BATCH_LEASE):
                 for _ in range(20):   # another run is paying this batch: wait for it
                     eventlet.sleep(0.3)

@@ -23,7 +23,7 @@ from tests.e2e.test_certificate_ecert import offline, verify
 
 def db_of(stack):
     client = pymongo.MongoClient(stack.env()["MONGO_URI"], tz_aware=True)
-    return client, client["%s_certificate" % stack.name]
+    return client, client[stack.db_prefix + "certificate"]
 
 
 def test_twenty_concurrent_issues_yield_exactly_one_certificate(api, stack, clock_reset):  # noqa: F811

@@ -68,7 +68,7 @@ def test_transfer_across_provinces_is_handled_by_the_new_household_region(
     # the household registration moved to Ningbo (浙江): public-security data the identity
     # service has no feed for yet, so the test sets the fact where identity keeps it
     client = pymongo.MongoClient(stack.env()["MONGO_URI"])
-    client["%s_identity" % stack.name].persons.update_one(
+    client[stack.db_prefix + "identity"].persons.update_one(
         {"_id": pid}, {"$set": {"household_region": "330200", "residence_region": "330200"}})
     client.close()
     here, there = Staff(api, "500113"), Staff(api, "330200")

@@ -43,7 +43,7 @@ def wait_for(check, seconds=20, every=0.3):
 @pytest.fixture(scope="module")
 def rdb(stack):
     client = pymongo.MongoClient(stack.env()["MONGO_URI"], tz_aware=True)
-    yield client["%s_rehab_booking" % stack.name]
+    yield client[stack.db_prefix + "rehab_booking"]
     client.close()
 
 
