@@ -38,7 +38,7 @@ def test_hold_confirm_and_hold_expiry(api, amqp_config, rdb, county, clock):
 
     token2, pid2 = citizen(api, amqp_config, rdb)
     second = book(api, token2, slot_id, pid2).json()
-    assert rdb.slots.find_one({"_id": slot_id})["booked"] == 2
+    assert wait_for(lambda: rdb.slots.find_one({"_id": slot_id})["booked"] == 2)
     clock(11 * 60)                                   # past the 10-minute hold
     assert wait_for(lambda: booking(rdb, second["id"])["status"] == "expired")
     assert wait_for(lambda: rdb.slots.find_one({"_id": slot_id})["booked"] == 1)
@@ -85,7 +85,7 @@ def test_cancel_promotes_the_waitlist_then_the_next_when_an_offer_lapses(
     r = api.post("/rehab/bookings/%s/confirm" % third["_id"], token=t3)
     assert r.status_code == 200 and r.json()["status"] == "confirmed", r.text
     assert rdb.waitlist.find_one({"_id": w3.json()["id"]})["status"] == "fulfilled"
-    assert rdb.slots.find_one({"_id": slot_id})["booked"] == 1
+    assert wait_for(lambda: rdb.slots.find_one({"_id": slot_id})["booked"] == 1)
 
 
 def test_reschedule_moves_the_place_and_refuses_a_full_slot(api, amqp_config, rdb, county):
@@ -99,13 +99,13 @@ def test_reschedule_moves_the_place_and_refuses_a_full_slot(api, amqp_config, rd
     r = api.post("/rehab/bookings/%s/reschedule" % mine["id"], token=t1, json={"slot_id": b})
     assert r.status_code == 409 and error_code(r) == "SLOT_FULL"
     assert booking(rdb, mine["id"])["slot_id"] == a
-    assert rdb.slots.find_one({"_id": a})["booked"] == 1
-    assert rdb.slots.find_one({"_id": b})["booked"] == 1
+    assert wait_for(lambda: rdb.slots.find_one({"_id": a})["booked"] == 1)
+    assert wait_for(lambda: rdb.slots.find_one({"_id": b})["booked"] == 1)
     c = new_slot(api, county, inst["id"], days_ahead=7, start="10:00", capacity=1)
     r = api.post("/rehab/bookings/%s/reschedule" % mine["id"], token=t1, json={"slot_id": c})
     assert r.status_code == 200 and r.json()["slot_id"] == c and r.json()["status"] == "confirmed"
-    assert rdb.slots.find_one({"_id": a})["booked"] == 0
-    assert rdb.slots.find_one({"_id": c})["booked"] == 1
+    assert wait_for(lambda: rdb.slots.find_one({"_id": a})["booked"] == 0)
+    assert wait_for(lambda: rdb.slots.find_one({"_id": c})["booked"] == 1)
     listed = api.get("/people/%s/rehab/bookings" % p1, token=t1).json()["items"]
     assert [x["slot_id"] for x in listed] == [c]
 
