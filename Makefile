@@ -9,7 +9,7 @@ REPLICAS ?= 1
 PYTEST_ARGS ?=
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps run test test-unit test-integration test-e2e test-miniprogram test-faults infra bench load clean-data
+.PHONY: deps run test test-unit test-integration test-e2e test-miniprogram test-faults fuzz infra bench load clean-data
 
 deps: $(VENV_STAMP) $(FERRETDB) /usr/sbin/rabbitmq-server /usr/bin/docker-compose /usr/bin/chromium
 
@@ -54,6 +54,10 @@ test: deps $(MP_STAMP)
 	cd miniprogram && npm test
 	$(PY) -m pytest tests --ignore=tests/faults $(PYTEST_ARGS)
 	$(PY) -m pytest tests/faults $(PYTEST_ARGS)
+
+# deeper fuzzing than make test's pass (schemathesis, every route, three kinds of caller)
+fuzz: deps
+	FUZZ_EXAMPLES=25 $(PY) -m pytest tests/e2e/test_fuzz_openapi.py $(PYTEST_ARGS)
 
 # faults: kills, stalls and restarts of our processes, RabbitMQ and the database (own stack)
 test-faults: deps
