@@ -206,7 +206,7 @@ class Gateway:
         if not rule:
             return
         who = (actor or {}).get("account_id") or (actor or {}).get("staff_id") or \
-            request.headers.get("X-Forwarded-For", request.remote_addr or "local")
+            _client_address(request)
         count, retry_after = self.store.hit("%s:%s" % (route.rate_limit, who), rule["window"])
         if count > rule["limit"]:
             exc = RateLimited(details={"retry_after_seconds": retry_after})
@@ -216,6 +216,14 @@ class Gateway:
     @timer(interval=300)
     def sweep(self):
         self.store.sweep_expired()
+
+
+def _client_address(request):
+    """The caller's address; X-Forwarded-For only counts when the peer is a local reverse
+    proxy (anyone else could set it to dodge a rate limit)."""
+    peer = request.remote_addr or "unknown"
+    forwarded = request.headers.get("X-Forwarded-For", "").split(",")[0].strip()
+    return forwarded if forwarded and peer in ("127.0.0.1", "::1") else peer
 
 
 def _broker_check(uri):

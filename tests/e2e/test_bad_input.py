@@ -1,5 +1,6 @@
 """Bad input on every foundation route gets the documented error envelope, never a 500."""
 import datetime as dt
+import uuid
 
 import jwt
 import pytest
@@ -119,3 +120,18 @@ def test_openapi_and_health(api, stack):
     health = api.session.get(api.root + "/healthz").json()
     assert health["status"] == "ok"
     assert {"broker", "database", "identity", "notifier"} <= set(health["checks"])
+
+
+def test_public_verification_is_rate_limited_with_retry_after(api):
+    """60 verifications a minute per caller; the 61st is a 429 that says when to come back.
+    (Its own caller address, as a local proxy would pass it, so no other test is limited.)"""
+    caller = {"X-Forwarded-For": "203.0.113.%d" % (uuid.uuid4().int % 250)}
+    statuses = [api.get("/verify/not-a-real-token", headers=caller).status_code for _ in range(61)]
+    if 429 not in statuses:  # the minute window turned over mid-way: one more full window
+        statuses = [api.get("/verify/not-a-real-token", headers=caller).status_code
+                    for _ in range(61)]
+    assert 429 in statuses and 500 not in statuses
+    r = api.get("/verify/not-a-real-token", headers=caller)
+    err = assert_error(r, 429, "RATE_LIMITED")
+    assert 1 <= int(r.headers["Retry-After"]) <= 60
+    assert err["details"]["retry_after_seconds"] >= 0
