@@ -8,7 +8,7 @@ unique: one payment per entitlement and month, ever) and ``recoveries``.
 from pymongo import ReturnDocument
 
 from services.common import outbox
-from services.common.mongo import BaseStore, DuplicateKeyError
+from services.common.mongo import BaseStore, DuplicateKeyError, upsert
 
 OPEN_STATUSES = ("submitted", "street_review", "county_review", "civil_affairs_review",
                  "returned")
@@ -49,21 +49,21 @@ class SubsidyStore(BaseStore):
 
     def set_certificate(self, person_id, cert, occurred_at):
         """Keep the newest certificate fact (an older event arriving late changes nothing)."""
-        try:
-            return self.db.people.find_one_and_update(
-                {"_id": person_id, "$or": [{"certificate_at": {"$exists": False}},
-                                           {"certificate_at": {"$lte": occurred_at}}]},
-                {"$set": {"certificate": cert, "certificate_at": occurred_at}},
-                upsert=True, return_document=ReturnDocument.AFTER)
-        except DuplicateKeyError:
+        try:  # a racing first write raises DuplicateKeyError once: upsert() retries it
+            return upsert(self.db.people,
+                          {"_id": person_id, "$or": [{"certificate_at": {"$exists": False}},
+                                                     {"certificate_at": {"$lte": occurred_at}}]},
+                          {"$set": {"certificate": cert, "certificate_at": occurred_at}},
+                          find_and_return=True, return_document=ReturnDocument.AFTER)
+        except DuplicateKeyError:  # still no match: the fact held is newer
             return None
 
     def set_fields(self, person_id, fields, entries=()):
         update = {"$set": fields}
         if entries:
             update["$push"] = _push(entries)
-        return self.db.people.find_one_and_update({"_id": person_id}, update, upsert=True,
-                                                  return_document=ReturnDocument.AFTER)
+        return upsert(self.db.people, {"_id": person_id}, update, find_and_return=True,
+                      return_document=ReturnDocument.AFTER)
 
     def people_in(self, region):
         return self.db.people.find({"served_region": region})
