@@ -4,6 +4,7 @@ warnings.filterwarnings("ignore", message=r"(?s).*Eventlet is deprecated")
 import eventlet  # noqa: E402
 eventlet.monkey_patch()  # noqa: E402
 
+import datetime as dt  # noqa: E402
 import os  # noqa: E402
 import uuid  # noqa: E402
 
@@ -69,8 +70,13 @@ class Api:
         return r.json()["access_token"]
 
 
-def random_id(region="500113", birth="19850615"):
-    """A valid 18-character ID number (GB 11643 check character) that no other test uses."""
+def random_id(region="500113", birth=None):
+    """A valid 18-character ID number (GB 11643 check character) that no other test uses.
+    Without ``birth`` an adult born 1975–1994 (ages every adult rule accepts) on a random day:
+    3 random digits alone collide within one run (hundreds of citizens per region)."""
+    if birth is None:
+        day = dt.date(1975, 1, 1) + dt.timedelta(days=uuid.uuid4().int % (20 * 365))
+        birth = day.strftime("%Y%m%d")
     seq = "%03d" % (uuid.uuid4().int % 1000)
     return idnumber.make(region + birth + seq)
 

@@ -16,18 +16,11 @@ from nameko.standalone.rpc import ClusterRpcProxy
 
 from services.common import idnumber
 from services.common.clock import SHANGHAI, set_offset
+from tests.conftest import random_id  # noqa: F401  (re-exported for the rehab tests)
 
 REGION = "500113"
 HOURS = {str(d): [["07:00", "20:00"]] for d in range(1, 8)}
 SERVICES = ["movement_therapy", "speech_training", "child_screening", "needs_assessment"]
-
-
-def random_id(region=REGION, birth=None):
-    """A valid ID number; the birth date varies too, so hundreds of people do not collide."""
-    if birth is None:
-        day = dt.date(1950, 1, 1) + dt.timedelta(days=uuid.uuid4().int % 18000)
-        birth = day.strftime("%Y%m%d")
-    return idnumber.make(region + birth + "%03d" % (uuid.uuid4().int % 1000))
 
 
 def wait_for(check, seconds=20, every=0.3):
