@@ -6,6 +6,7 @@ eventlet.monkey_patch()  # noqa: E402
 
 import datetime as dt  # noqa: E402
 import os  # noqa: E402
+import time  # noqa: E402
 import uuid  # noqa: E402
 
 import pytest  # noqa: E402
@@ -81,23 +82,39 @@ def random_id(region="500113", birth=None):
     return idnumber.make(region + birth + seq)
 
 
-@pytest.fixture(scope="session")
-def stack():
-    """The whole suite, running for real (RabbitMQ, FerretDB, stand-in, services, gateway) under
-    the stack name "test": its own vhost, databases, ports and logs, reset at the start."""
+def wait_for(check, seconds=20, every=0.3):
+    """Poll ``check`` until it returns something truthy or ``seconds`` pass; its last value."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(every)
+    return check()
+
+
+def running_stack(name, **options):
+    """A whole stack (RabbitMQ, FerretDB, stand-in, services, gateway) under ``name``: its own
+    vhost, databases, ports and logs, reset at the start, demo staff seeded, stopped after."""
+    from nameko.standalone.rpc import ClusterRpcProxy
+    from tools.seed_demo import demo_staff
     from tools.stack import Stack
-    s = Stack(os.environ.get("TEST_STACK_NAME", "test"))
+    s = Stack(name, **options)
     s.ensure_infra()
     s.reset_data()
     try:
         s.start()
-        from tools.seed_demo import demo_staff
-        from nameko.standalone.rpc import ClusterRpcProxy
         with ClusterRpcProxy({"AMQP_URI": s.env()["AMQP_URI"]}, timeout=60) as rpc:
             rpc.identity.ensure_staff(demo_staff("demo12345"))
         yield s
     finally:
         s.stop()
+
+
+@pytest.fixture(scope="session")
+def stack():
+    """The suite running for real under the stack name "test" (or TEST_STACK_NAME)."""
+    yield from running_stack(os.environ.get("TEST_STACK_NAME", "test"))
 
 
 @pytest.fixture(scope="session")

@@ -1,12 +1,12 @@
 """The notifier through the running stack and the WeChat stand-in: consent and quota, sending
 through wechatpy (including a token refresh after 42001), and every outcome recorded."""
-import time
 import uuid
 
 import requests
 from nameko.standalone.events import event_dispatcher
 
 from services.common.clock import set_offset
+from tests.conftest import wait_for
 
 
 def messages_for(standin, openid=None):
@@ -14,14 +14,6 @@ def messages_for(standin, openid=None):
                         timeout=10).json()["messages"]
 
 
-def wait_for(check, seconds=15):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.3)
-    return check()
 
 
 def notify(amqp_config, person_id, template="application_status", **data):

@@ -5,7 +5,6 @@ here with nameko's standalone dispatcher, so these tests do not depend on the ce
 service). Time is moved with the stack's clock-offset file, never slept.
 """
 import datetime as dt
-import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
@@ -14,23 +13,14 @@ import pytest
 from nameko.standalone.events import event_dispatcher
 from nameko.standalone.rpc import ClusterRpcProxy
 
-from services.common import idnumber
 from services.common.clock import SHANGHAI, set_offset
-from tests.conftest import random_id  # noqa: F401  (re-exported for the rehab tests)
+from tests.conftest import random_id, wait_for  # noqa: F401  (re-exported for the rehab tests)
 
 REGION = "500113"
 HOURS = {str(d): [["07:00", "20:00"]] for d in range(1, 8)}
 SERVICES = ["movement_therapy", "speech_training", "child_screening", "needs_assessment"]
 
 
-def wait_for(check, seconds=20, every=0.3):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(every)
-    return check()
 
 
 @pytest.fixture(scope="module")

@@ -7,21 +7,13 @@ import uuid
 from nameko.standalone.events import event_dispatcher
 
 from services.common.clock import SHANGHAI
-from tests.conftest import random_id
+from tests.conftest import random_id, wait_for
 
 CHAIN = (("street_officer", "county_review"), ("county_dpf", "civil_affairs_review"),
          ("civil_affairs", "approved"))
 ACCOUNT = "6222020200112233445"
 
 
-def wait_for(check, seconds=20, interval=0.3):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(interval)
-    return check()
 
 
 def this_month(offset_days=0):

@@ -4,11 +4,12 @@ Isolation: every test works at its own spot in Ningbo (330200), 25–30 km from 
 with the 10 km matching radius no test's volunteers are candidates for another test's needs.
 """
 import datetime as dt
-import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import requests
+
+from tests.conftest import random_id, wait_for  # noqa: F401  (wait_for re-exported)
 
 REGION = "330200"
 COORDINATOR = "volunteer_coordinator"
@@ -85,14 +86,6 @@ def offer_for(api, token, request_id, status="pending"):
     return next((o for o in offers(api, token, status) if o["request_id"] == request_id), None)
 
 
-def wait_for(check, seconds=20, every=0.3):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(every)
-    return check()
 
 
 def error_code(r):
@@ -100,12 +93,8 @@ def error_code(r):
 
 
 def citizen(api, name):
-    """A bound citizen with an ID number no other test uses (random birth date and sequence:
-    conftest's random_id varies only the 3-digit sequence, which collides across many tests)."""
-    import random
-    from tests.conftest import random_id
-    birth = dt.date(1950, 1, 1) + dt.timedelta(days=random.randrange(20000))
-    number = random_id(REGION, birth.strftime("%Y%m%d"))
+    """A bound citizen (random_id varies the birth date, so numbers do not collide)."""
+    number = random_id(REGION)
     tokens = api.citizen()
     r = api.post("/me/identity", token=tokens["access_token"], json={"name": name, "id_number": number})
     assert r.status_code == 200, r.text

@@ -8,17 +8,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 from kombu import Connection, Exchange, Queue
 
-from tests.conftest import random_id
+from tests.conftest import random_id, wait_for
 
 
-def wait_until(check, seconds):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.3)
-    return check()
 
 
 def test_killed_between_state_change_and_publish_the_event_arrives_once(fstack, fapi):
@@ -39,12 +31,12 @@ def test_killed_between_state_change_and_publish_the_event_arrives_once(fstack, 
                            accept=["json"]):
             fstack.stop_process("identity")
             fstack.start_service("identity", env={"FAILPOINTS": "outbox_crash_before_flush"})
-            wait_until(lambda: fapi.get("/me", token=staff).status_code == 200, 30)
+            wait_for(lambda: fapi.get("/me", token=staff).status_code == 200, 30)
 
             r = fapi.post("/admin/people/deaths", token=staff,
                           json={"records": [{"id_number": number, "date": "2026-01-03"}]})
             assert r.status_code in (503, 504), r.text          # the caller hears of the crash
-            assert wait_until(lambda: fstack.process("identity").poll() is not None, 10)
+            assert wait_for(lambda: fstack.process("identity").poll() is not None, 10)
             fstack.stop_process("identity")
             fstack.start_service("identity")                     # restarted, no failpoint
 
@@ -54,7 +46,7 @@ def test_killed_between_state_change_and_publish_the_event_arrives_once(fstack, 
                 except socket.timeout:
                     pass
                 return [b for b in received if b.get("person_id") == pid]
-            mine = wait_until(drain, 40)
+            mine = wait_for(drain, 40)
             for _ in range(5):  # and nothing more arrives
                 drain()
             mine = [b for b in received if b.get("person_id") == pid]
@@ -80,4 +72,4 @@ def test_a_stalled_service_gets_504_and_the_gateway_keeps_serving(fstack, fapi):
         assert results[0].json()["error"]["code"] == "UPSTREAM_TIMEOUT"
     finally:
         identity.send_signal(signal.SIGCONT)
-    assert wait_until(lambda: fapi.get("/me", token=token).status_code == 200, 20)
+    assert wait_for(lambda: fapi.get("/me", token=token).status_code == 200, 20)
