@@ -4,32 +4,16 @@ It owns the person registry: ID numbers are stored encrypted (AES-GCM) and looke
 keyed blind index; responses carry masked ID numbers only.
 """
 
-from nameko.extensions import DependencyProvider
 from nameko.timer import timer
 
 from miniprogram_api.identity import passwords, schemas, tokens
 from miniprogram_api.identity.store import IdentityStore
-from miniprogram_api.wechat import WeChat
+from miniprogram_api.settings import Settings
 from services.common import authz, idnumber, outbox, regions
-from services.common.crypto import PersonalData, mask_phone
+from services.common.crypto import mask_phone
 from services.common.errors import Conflict, Forbidden, NotFound, RuleRefused, Unauthorized
-from services.common.mongo import Mongo, client_from_config
+from services.common.mongo import Mongo
 from services.common.rpc import load, rpc
-
-
-class Settings(DependencyProvider):
-    """Secrets and clients built once per container from its config."""
-
-    def setup(self):
-        cfg = self.container.config
-        self.value = type("Settings", (), {
-            "pii": PersonalData.from_config(cfg),
-            "jwt_secret": cfg["JWT_SECRET"],
-            "wechat": WeChat(cfg, client_from_config(cfg, max_pool=10)),
-        })
-
-    def get_dependency(self, worker_ctx):
-        return self.value
 
 
 def _person_view(person, pii, relationship=None):

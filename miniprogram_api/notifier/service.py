@@ -15,8 +15,8 @@ from nameko.events import event_handler
 from nameko.rpc import RpcProxy
 from nameko.timer import timer
 
-from miniprogram_api.identity.service import Settings
 from miniprogram_api.notifier import templates
+from miniprogram_api.settings import Settings
 from miniprogram_api.notifier.store import NotifierStore
 from services.common import authz
 from services.common.clock import iso
