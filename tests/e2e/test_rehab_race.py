@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
+from tests.conftest import wait_for
 from tests.e2e.test_rehab_support import many_citizens, new_institution, new_slot, rdb  # noqa
 
 PEOPLE = 200
@@ -59,8 +60,11 @@ def check_race(api, rdb, slot_id, people):
     lost = [c for s, c, _ in answers if s != 201]
     assert len(won) == CAPACITY, statuses
     assert lost == ["SLOT_FULL"] * (len(people) - CAPACITY), statuses
-    slot = rdb.slots.find_one({"_id": slot_id})
-    assert slot["booked"] == CAPACITY and slot["general_booked"] == CAPACITY
+    # the slot's counters are recounted from its seat documents: they follow within moments
+    slot = wait_for(lambda: [d for d in [rdb.slots.find_one({"_id": slot_id})]
+                             if d["booked"] == CAPACITY and d["general_booked"] == CAPACITY])
+    assert slot, rdb.slots.find_one({"_id": slot_id})
+    slot = slot[0]
     held = list(rdb.bookings.find({"slot_id": slot_id}))
     assert sorted(b["_id"] for b in held) == sorted(won)
     assert all(b["status"] == "held" for b in held)
