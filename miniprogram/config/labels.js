@@ -11,36 +11,52 @@ const CERT_TYPES = [
 const CATEGORIES = { 1: '视力残疾', 2: '听力残疾', 3: '言语残疾', 4: '肢体残疾', 5: '智力残疾', 6: '精神残疾', 7: '多重残疾' };
 const GRADES = { 1: '一级', 2: '二级', 3: '三级', 4: '四级' };
 
+// Status codes as the services return them (certificate applications, subsidy applications and
+// entitlements, rehab bookings, volunteer requests/tasks, certificates). The services also send a
+// status_name; it is used for any code missing here (statusText's fallback).
 const STATUS = {
-  submitted: '已提交，等待街道审核',
-  accepted: '街道已受理',
-  returned: '被退回，需要补正材料',
+  // certificate applications (services/certificate/workflow.py)
+  submitted: '已提交，等待审核',
+  returned_for_correction: '被退回，需要补正材料',
+  materials_accepted: '街道已受理材料',
   assessment_scheduled: '已安排评残',
   assessed: '评残已完成',
-  approved: '县残联已审核通过',
   public_notice: '公示中',
+  approved: '已审核通过',
   issued: '已发证',
+  certificate_cancelled: '残疾人证已注销',
   rejected: '未通过',
   withdrawn: '已撤回',
-  pending: '处理中',
-  under_review: '审核中',
-  held: '已占位，请确认',
-  confirmed: '已确认',
-  cancelled: '已取消',
-  completed: '已完成',
-  no_show: '未到场',
-  open: '等待志愿者接单',
-  matching: '正在找志愿者',
-  accepted_by_volunteer: '志愿者已接单',
-  in_progress: '服务中',
+  // subsidy applications and entitlements (services/subsidy)
+  street_review: '街道初审中',
+  county_review: '县残联审核中',
+  civil_affairs_review: '民政审批中',
+  returned: '被退回，需要补正材料',
   active: '正在享受',
+  phase_out: '渐退期',
   suspended: '已暂停',
   ended: '已结束',
+  pending: '处理中',
   paid: '已发放',
   failed: '发放失败',
-  returned_payment: '被退回',
-  valid: '有效',
+  // rehab bookings (services/rehab_booking/states.py)
+  held: '已占位，请确认',
+  pending_staff_confirmation: '等待机构确认',
+  confirmed: '已确认',
+  checked_in: '已签到',
+  completed: '已完成',
+  cancelled: '已取消',
   expired: '已过期',
+  no_show: '未到场',
+  orphaned: '时段取消，请改约',
+  // volunteer requests and tasks (services/volunteer/tasks.py)
+  open: '等待志愿者接单',
+  offering: '正在找志愿者',
+  unmatched: '暂时没有找到志愿者',
+  accepted: '志愿者已接单',
+  in_progress: '服务中',
+  // certificates
+  valid: '有效',
   replaced: '已换发',
   invalid: '无效'
 };
@@ -68,11 +84,41 @@ const SKILLS = [
   { value: 'daily_care', label: '生活照料' }
 ];
 
+// Codes of the rehab service catalogue (GET /rehab/services, services/rehab_booking/catalogue.py):
+// the API takes and returns these codes, never the names.
 const REHAB_SERVICES = [
-  '运动疗法', '偏瘫肢体综合训练', '脑瘫肢体综合训练', '截瘫综合训练', '作业疗法',
-  '认知知觉功能障碍训练', '言语训练', '吞咽功能障碍训练', '日常生活能力评定',
-  '辅具适配', '儿童康复训练', '精准康复需求评估', '康复进家庭'
+  { value: 'movement_therapy', label: '运动疗法' },
+  { value: 'hemiplegia_training', label: '偏瘫肢体综合训练' },
+  { value: 'cerebral_palsy_training', label: '脑瘫肢体综合训练' },
+  { value: 'paraplegia_training', label: '截瘫综合训练' },
+  { value: 'occupational_therapy', label: '作业疗法' },
+  { value: 'cognitive_perceptual_training', label: '认知知觉功能障碍训练' },
+  { value: 'speech_training', label: '言语训练' },
+  { value: 'dysphagia_training', label: '吞咽功能障碍训练' },
+  { value: 'adl_assessment', label: '日常生活能力评定' },
+  { value: 'assistive_device_fitting', label: '辅助器具适配' },
+  { value: 'children_rehab_training', label: '儿童康复训练' },
+  { value: 'child_screening', label: '疑似残疾儿童筛查' },
+  { value: 'needs_assessment', label: '精准康复需求评估' },
+  { value: 'home_visit', label: '康复进家庭' },
+  { value: 'online_session', label: '线上康复指导' }
 ];
+
+// Staff roles as they appear in an application's history (actor_role / role).
+const ROLES = {
+  applicant: '申请人',
+  citizen: '申请人',
+  suggestion: '系统主动发现',
+  automatic: '系统',
+  system: '系统',
+  street_officer: '街道（乡镇）经办人',
+  county_dpf: '县级残联',
+  civil_affairs: '民政部门',
+  assessor: '评残医生',
+  institution_staff: '康复机构',
+  volunteer_coordinator: '志愿服务协调员',
+  admin: '管理员'
+};
 
 const REGIONS = [
   { value: '500113', label: '重庆市巴南区' },
@@ -90,8 +136,9 @@ const RELATIONSHIPS = [
   { value: 'community_officer', label: '社区工作人员' }
 ];
 
-function statusText(code) {
-  return STATUS[code] || code || '';
+// fallback: the status_name the service sent, for codes this table does not know
+function statusText(code, fallback) {
+  return STATUS[code] || fallback || code || '';
 }
 function policyName(code, fallback) {
   return fallback || POLICIES[code] || code || '';
@@ -100,14 +147,21 @@ function skillName(code) {
   const s = SKILLS.find((x) => x.value === code);
   return s ? s.label : code;
 }
+function rehabServiceName(code, fallback) {
+  const s = REHAB_SERVICES.find((x) => x.value === code);
+  return s ? s.label : (fallback || code || '');
+}
+function roleName(code) {
+  return ROLES[code] || code || '';
+}
 function certTypeName(code) {
   const t = CERT_TYPES.find((x) => x.value === code);
   return t ? t.label : code;
 }
 
 module.exports = {
-  CERT_TYPES, CATEGORIES, GRADES, STATUS, POLICIES, SKILLS, REHAB_SERVICES, REGIONS, RELATIONSHIPS,
-  statusText, policyName, skillName, certTypeName
+  CERT_TYPES, CATEGORIES, GRADES, STATUS, POLICIES, SKILLS, REHAB_SERVICES, REGIONS, RELATIONSHIPS, ROLES,
+  statusText, policyName, skillName, certTypeName, rehabServiceName, roleName
 };
 
 // Rough centres, used as the location when the user does not share theirs.

@@ -15,20 +15,23 @@ function validate(form) {
 
 function requestBody(form, personId) {
   const body = { person_id: personId, type: form.type, residence_region: form.residenceRegion };
-  if (form.claimedCategory) body.claimed_category = form.claimedCategory;
+  // the service takes the category as an integer (strict): choices arrive as strings from data-*
+  if (form.claimedCategory) body.claimed_category = Number(form.claimedCategory);
   if (form.homeVisit) body.home_visit = true;
   if ((form.reason || '').trim()) body.reason = form.reason.trim();
   return body;
 }
 
-// history entries: {who|actor, role?, when|at, from, to, reason}
+// History entries as the services keep them: certificate {from, to, action, actor_role,
+// actor_kind, at, reason}; subsidy {from, to, action, role, at, reason}. The first entry has no
+// "from" (the submission).
 function historyRows(application) {
   const rows = (application && application.history) || [];
   return rows.map((h, i) => ({
     key: `h${i}`,
-    when: format.dateTimeText(h.when || h.at),
-    text: `${labels.statusText(h.from) || '提交'} → ${labels.statusText(h.to)}`,
-    who: h.who_name || h.role_name || h.role || h.who || h.actor || '',
+    when: format.dateTimeText(h.at || h.when),
+    text: `${h.from ? labels.statusText(h.from) : '提交申请'} → ${labels.statusText(h.to)}`,
+    who: labels.roleName(h.actor_role || h.role || (h.actor_kind === 'citizen' ? 'applicant' : '')),
     reason: h.reason || ''
   }));
 }
@@ -40,8 +43,13 @@ function qrImageSrc(credential) {
   return b64.startsWith('data:') ? b64 : `data:image/png;base64,${b64}`;
 }
 
+// Withdrawing is possible before the assessment (services/certificate/workflow.py); the service
+// lists what the caller may do in available_actions.
+const WITHDRAWABLE = ['submitted', 'returned_for_correction', 'materials_accepted', 'assessment_scheduled'];
 function canWithdraw(application) {
-  return Boolean(application) && ['submitted', 'accepted', 'returned'].includes(application.status);
+  if (!application) return false;
+  if (Array.isArray(application.available_actions)) return application.available_actions.includes('withdraw');
+  return WITHDRAWABLE.includes(application.status);
 }
 
 module.exports = { validate, requestBody, historyRows, qrImageSrc, canWithdraw, NEEDS_REASON };

@@ -8,12 +8,14 @@ function slotRows(slots) {
   return (slots || []).map((s) => {
     const start = s.start || s.starts_at;
     const free = Number(s.available || 0);
+    const what = s.service ? ` ${labels.rehabServiceName(s.service, s.service_name)}` : '';
+    const when = format.dateTimeText(start);
     return {
       id: s.id,
-      when: format.dateTimeText(start),
+      when: `${when}${what}`,
       free,
       full: free <= 0,
-      label: free > 0 ? `${format.dateTimeText(start)}，还剩${free}个名额` : `${format.dateTimeText(start)}，已约满，可排队`
+      label: free > 0 ? `${when}${what}，还剩${free}个名额` : `${when}${what}，已约满，可排队`
     };
   });
 }
@@ -24,11 +26,13 @@ function bookingRow(b, now = new Date()) {
   const live = b.status === 'held' || b.status === 'confirmed';
   return {
     id: b.id,
-    title: `${b.institution_name || ''} ${b.service || ''}`.trim() || '康复预约',
+    title: `${b.institution_name || ''} ${labels.rehabServiceName(b.service, b.service_name)}`.trim() || '康复预约',
     when: format.dateTimeText(start),
     status: labels.statusText(b.status),
+    statusCode: b.status || '',
     escort: b.escort_needed ? '已申请志愿者陪同' : '',
     canConfirm: b.status === 'held',
+    holdUntil: b.status === 'held' && b.hold_expires_at ? `请在${format.dateTimeText(b.hold_expires_at)}前确认` : '',
     canCancel: live && beforeCutoff,
     canReschedule: live && beforeCutoff,
     institutionId: b.institution_id || (b.slot && b.slot.institution_id) || '',

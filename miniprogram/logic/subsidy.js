@@ -15,7 +15,7 @@ function eligibilityRows(items) {
 
 function suggestionRows(items) {
   return (items || []).map((s) => ({
-    id: s.id || s.policy_code,
+    id: s.id,
     policyCode: s.policy_code,
     name: labels.policyName(s.policy_code, s.policy_name),
     amount: s.monthly_amount_fen ? `每月${format.yuan(s.monthly_amount_fen)}` : ''
@@ -26,7 +26,7 @@ function entitlementRows(items) {
   return (items || []).map((e) => ({
     key: e.id || `${e.policy_code}-${e.status}`,
     name: labels.policyName(e.policy_code, e.policy_name),
-    status: labels.statusText(e.status),
+    status: labels.statusText(e.status, e.status_name),
     amount: e.monthly_amount_fen ? `每月${format.yuan(e.monthly_amount_fen)}` : '',
     reason: e.reason || (e.reasons || []).join('；')
   }));
@@ -34,7 +34,7 @@ function entitlementRows(items) {
 
 function paymentRows(items) {
   return (items || []).map((p) => ({
-    key: p.id || `${p.month}-${p.policy_code}`,
+    key: p.line_id || p.id || `${p.month}-${p.policy_code}`,
     month: p.month,
     name: labels.policyName(p.policy_code, p.policy_name),
     amount: format.yuan(p.amount_fen),

@@ -48,10 +48,37 @@ function offerRow(o) {
   };
 }
 
+// GET /volunteers/me: {status, logged_minutes, service_hours: {stars, hours, next_stars,
+// minutes_to_next}, rating: {average, count}, ...}. Hours are floored to one decimal by the service.
+function profileView(me) {
+  const p = me || {};
+  const sh = p.service_hours || {};
+  const hours = typeof sh.hours === 'number' ? sh.hours : Math.floor(Number(p.logged_minutes || 0) / 6) / 10;
+  const stars = typeof sh.stars === 'number' ? sh.stars : starsFor(hours);
+  let next = nextStarHint(hours);
+  if (typeof sh.minutes_to_next === 'number' && sh.next_stars) {
+    next = `再服务${Math.ceil(sh.minutes_to_next / 60)}小时可升到${sh.next_stars}星`;
+  } else if (sh.next_stars === null && typeof sh.stars === 'number') {
+    next = '已是最高星级';
+  }
+  return {
+    status: p.status === 'pending' ? '已提交，等待协调员审核' : labels.statusText(p.status),
+    statusCode: p.status || '',
+    hours,
+    stars: '★'.repeat(stars) || '暂无星级',
+    next,
+    rating: p.rating && p.rating.count ? `评分${p.rating.average}（${p.rating.count}次）` : ''
+  };
+}
+
+// A task (GET /volunteers/me/tasks, and the answers of accept/check-in/check-out) is the help
+// request as the volunteer may see it: its id is the request's id (request_id).
 function taskRow(t) {
   const status = t.status || 'accepted';
   return {
-    id: t.id,
+    id: t.id || t.request_id,
+    requestId: t.request_id || t.id,
+    statusCode: status,
     title: labels.skillName(t.skill),
     when: format.dateTimeText(t.when),
     address: t.address || '',
@@ -85,6 +112,6 @@ function validateHelpRequest(form) {
 }
 
 module.exports = {
-  starsFor, nextStarHint, registrationBody, validateRegistration, offerRow, taskRow,
+  starsFor, nextStarHint, profileView, registrationBody, validateRegistration, offerRow, taskRow,
   helpRequestBody, validateHelpRequest, STAR_HOURS
 };

@@ -12,5 +12,10 @@ module.exports = {
   payments: (personId) => api.get(`${person(personId)}/subsidy/payments`).then(items),
   // fields: {person_id, policy_code, residence_region, bank_account?}
   apply: (fields, options) => api.post('/subsidy/applications', fields, options),
+  // one-tap confirm of a proactive suggestion → the application (201); fields: {residence_region?, bank_account?}
+  confirmSuggestion: (personId, suggestionId, fields, options) => api.post(
+    `${person(personId)}/subsidy/suggestions/${encodeURIComponent(suggestionId)}/confirm`, fields || {}, options),
+  dismissSuggestion: (personId, suggestionId, reason) => api.post(
+    `${person(personId)}/subsidy/suggestions/${encodeURIComponent(suggestionId)}/dismiss`, reason ? { reason } : {}),
   application: (id) => api.get(`/subsidy/applications/${encodeURIComponent(id)}`)
 };

@@ -46,9 +46,17 @@ async function ensureSession() {
   return me;
 }
 
+// Binding a real name or adding a ward changes whom the account may act for: the answer carries
+// new tokens ({..., tokens: {access_token, refresh_token, expires_in}}) whose claims list those
+// people. Keep them, or calls for the new person are refused until the next refresh.
+function adoptTokens(body) {
+  if (body && body.tokens && body.tokens.access_token) api.saveLogin(body.tokens);
+  return body;
+}
+
 function logout() {
   api.tokens.clear();
   state.setMe(null);
 }
 
-module.exports = { login, ensureSession, isLoggedIn, logout };
+module.exports = { login, ensureSession, isLoggedIn, adoptTokens, logout };

@@ -20,8 +20,9 @@ definePage({
     if (!app) return;
     this.setData({
       title: this.data.service === 'subsidy' ? labels.policyName(app.policy_code, app.policy_name) : labels.certTypeName(app.type),
-      statusText: labels.statusText(app.status),
-      stepText: app.current_step_name || (app.current_step ? labels.statusText(app.current_step) : ''),
+      statusText: labels.statusText(app.status, app.status_name),
+      // subsidy: the review step waiting (the status already says it unless they differ)
+      stepText: app.current_step && app.current_step !== app.status ? labels.statusText(app.current_step) : '',
       rows: logic.historyRows(app),
       canWithdraw: this.data.service === 'certificate' && logic.canWithdraw(app)
     });

@@ -3,11 +3,10 @@ const { definePage } = require('../../utils/page');
 const account = require('../../services/account');
 const subsidy = require('../../services/subsidy');
 const { homeView } = require('../../logic/home');
-const { confirmBody } = require('../../logic/subsidy');
 const subscribe = require('../../utils/subscribe');
 
 definePage({
-  data: { loaded: false, needsIdentity: false, certificate: null, todos: [], residenceRegion: '' },
+  data: { loaded: false, needsIdentity: false, certificate: null, todos: [], residenceRegion: '', unavailableText: '' },
 
   onLoad() { return this.load(); },
   onPullDownRefresh() { return this.load().then(() => wx.stopPullDownRefresh()); },
@@ -28,18 +27,16 @@ definePage({
         return;
       }
       const file = await account.personFile(personId);
-      if (!file.suggestions && !file.subsidy_suggestions) {
-        file.suggestions = await subsidy.suggestions(personId).catch(() => []);
-      }
       const person = file.person || {};
       this.setData(Object.assign({ loaded: true, needsIdentity: false, residenceRegion: person.residence_region || person.household_region || '' }, homeView(file)));
     });
   },
 
-  // One tap confirms a proactive suggestion: an ordinary application with the suggested policy.
+  // One tap confirms a proactive suggestion (POST .../subsidy/suggestions/{id}/confirm): the
+  // application is opened from the suggestion, which is then closed.
   async confirmSuggestion(e) {
-    const policyCode = e.currentTarget.dataset.policy;
-    const done = await this.run(() => subsidy.apply(confirmBody(policyCode, this.personId(), this.data.residenceRegion)));
+    const { suggestion } = e.currentTarget.dataset;
+    const done = await this.run(() => subsidy.confirmSuggestion(this.personId(), suggestion, { residence_region: this.data.residenceRegion || undefined }));
     if (!done) return;
     await subscribe.offerAfterSubmit('subsidy_submitted', '已提交申请');
     await this.load();

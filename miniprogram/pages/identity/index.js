@@ -1,6 +1,7 @@
 // Real-name binding (POST /me/identity) and phone binding through the getPhoneNumber button.
 const { definePage } = require('../../utils/page');
 const account = require('../../services/account');
+const auth = require('../../utils/auth');
 const idnumber = require('../../utils/idnumber');
 
 definePage({
@@ -24,7 +25,7 @@ definePage({
       return false;
     }
     const ok = await this.run(async () => {
-      await account.bindIdentity(this.data.name.trim(), this.data.idNumber.trim().toUpperCase());
+      auth.adoptTokens(await account.bindIdentity(this.data.name.trim(), this.data.idNumber.trim().toUpperCase()));
       await getApp().reloadSession();
       return true;
     });

@@ -11,7 +11,8 @@ function institutionRow(i) {
     id: i.id,
     name: i.name,
     address: i.address || '',
-    services: (i.services || []).map((s) => (typeof s === 'string' ? s : s.name || s.code)).join('、'),
+    // services are catalogue codes; the service also sends their names (service_names)
+    services: (i.service_names && i.service_names.length ? i.service_names : (i.services || []).map((s) => labels.rehabServiceName(s))).join('、'),
     accessibility: notes.join('、')
   };
 }

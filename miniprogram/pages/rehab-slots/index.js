@@ -5,13 +5,15 @@ const rehab = require('../../services/rehab');
 const logic = require('../../logic/rehab');
 const format = require('../../utils/format');
 const subscribe = require('../../utils/subscribe');
+const labels = require('../../config/labels');
 
 definePage({
-  data: { institutionId: '', service: '', name: '', rescheduleId: '', day: '', slots: [], escortNeeded: false, companion: '', booked: null },
+  data: { institutionId: '', service: '', serviceName: '', name: '', rescheduleId: '', day: '', slots: [], escortNeeded: false, companion: '', booked: null },
 
   onLoad(query) {
+    const service = decodeURIComponent(query.service || '');
     this.setData({
-      institutionId: query.institution_id || '', service: decodeURIComponent(query.service || ''),
+      institutionId: query.institution_id || '', service, serviceName: service ? labels.rehabServiceName(service) : '',
       name: decodeURIComponent(query.name || ''), rescheduleId: query.reschedule || '',
       day: format.dayString(new Date())
     });

@@ -38,14 +38,17 @@ definePage({
 
   chooseRegion(e) { this.setData({ region: e.currentTarget.dataset.value }); },
 
-  // Confirming a suggestion and applying from the eligibility list are the same request.
+  // Applying from the eligibility list files an application; confirming a suggestion
+  // (data-suggestion) goes through the suggestion, which closes it. Both answer the application.
   async apply(e) {
-    const policyCode = e.currentTarget.dataset.policy;
+    const { policy: policyCode, suggestion } = e.currentTarget.dataset;
     if (!this.data.region) {
       this.setData({ fieldErrors: { region: '请先选择居住地' }, errorText: '请先选择居住地，再申请' });
       return null;
     }
-    const created = await this.run(() => subsidy.apply(logic.confirmBody(policyCode, this.personId(), this.data.region)));
+    const created = await this.run(() => (suggestion
+      ? subsidy.confirmSuggestion(this.personId(), suggestion, { residence_region: this.data.region })
+      : subsidy.apply(logic.confirmBody(policyCode, this.personId(), this.data.region))));
     if (!created) return null;
     await subscribe.offerAfterSubmit('subsidy_submitted', '申请已提交');
     await this.load();

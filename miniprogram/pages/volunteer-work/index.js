@@ -3,7 +3,6 @@
 const { definePage } = require('../../utils/page');
 const volunteer = require('../../services/volunteer');
 const logic = require('../../logic/volunteer');
-const labels = require('../../config/labels');
 
 definePage({
   data: { profile: null, offers: [], tasks: [], notice: '' },
@@ -14,15 +13,8 @@ definePage({
   async load() {
     const all = await this.run(() => Promise.all([volunteer.me(), volunteer.offers(), volunteer.tasks()]));
     if (!all) return;
-    const me = all[0] || {};
-    const hours = Number(me.hours || me.total_hours || 0);
     this.setData({
-      profile: {
-        status: labels.statusText(me.status),
-        hours,
-        stars: '★'.repeat(logic.starsFor(hours)) || '暂无星级',
-        next: logic.nextStarHint(hours)
-      },
+      profile: logic.profileView(all[0]),
       offers: all[1].map(logic.offerRow),
       tasks: all[2].map(logic.taskRow)
     });

@@ -1,6 +1,7 @@
 // Guardian mode: add a person this account may act for (POST /me/wards).
 const { definePage } = require('../../utils/page');
 const account = require('../../services/account');
+const auth = require('../../utils/auth');
 const state = require('../../utils/state');
 const idnumber = require('../../utils/idnumber');
 const { RELATIONSHIPS } = require('../../config/labels');
@@ -26,7 +27,7 @@ definePage({
       return false;
     }
     const ok = await this.run(async () => {
-      await account.addWard(this.data.name.trim(), this.data.idNumber.trim().toUpperCase(), this.data.relationship);
+      auth.adoptTokens(await account.addWard(this.data.name.trim(), this.data.idNumber.trim().toUpperCase(), this.data.relationship));
       await getApp().reloadSession();
       return true;
     });

@@ -12,37 +12,68 @@ const { freshWx, routes, json } = require('../helpers/fresh');
 
 const NOW = new Date('2025-03-01T02:00:00Z');
 
-test('home: suggestions first, then returned applications, held bookings, expiry, pending, bookings, help', () => {
-  const file = {
-    certificate: { status: 'valid', category: 4, grade: 1, valid_until: '2025-04-15T00:00:00+08:00' },
+// The person file as GET /people/{id}/file answers it: one section per service.
+const FILE = {
+  person: { id: 'p1', residence_region: '500113' },
+  certificate: {
+    current: { status: 'valid', category: 4, grade: 1, number: '50011319800101123X41', number_masked: false, valid_until: '2025-04-15' },
     applications: [
-      { id: 'a1', kind: 'certificate', type: 'new', status: 'accepted', current_step: 'assessment_scheduled' },
-      { id: 'a2', kind: 'subsidy', policy_code: 'living_allowance', status: 'returned', reason: '缺少低保证明' },
-      { id: 'a3', kind: 'certificate', type: 'new', status: 'issued' }
-    ],
+      { id: 'a1', type: 'new', status: 'assessment_scheduled', status_name: '已预约评定' },
+      { id: 'a3', type: 'new', status: 'issued' }
+    ]
+  },
+  subsidy: {
     suggestions: [{ id: 's1', policy_code: 'nursing_allowance', monthly_amount_fen: 10000 }],
+    applications: [{ id: 'a2', policy_code: 'living_allowance', status: 'returned', current_step: null, history: [{ from: 'street_review', to: 'returned', reason: '缺少低保证明' }] }],
+    entitlements: [{ id: 'e1', policy_code: 'nursing_allowance', status: 'active' }],
+    payments: []
+  },
+  rehab: {
     bookings: [
-      { id: 'b1', status: 'confirmed', service: '言语训练', start: '2025-03-03T09:00:00+08:00' },
-      { id: 'b2', status: 'held', service: '运动疗法', start: '2025-03-04T09:00:00+08:00' },
-      { id: 'b3', status: 'cancelled' }
+      { id: 'b1', status: 'confirmed', service: 'speech_training', service_name: '言语训练', institution_name: '巴南康复中心', start: '2025-03-03T09:00:00+08:00' },
+      { id: 'b2', status: 'held', service: 'movement_therapy', start: '2025-03-04T09:00:00+08:00' },
+      { id: 'b3', status: 'cancelled', service: 'movement_therapy' }
     ],
-    volunteer_requests: [{ id: 'v1', status: 'open', skill: 'escort' }]
-  };
-  const todos = home.todoList(file, NOW);
+    waitlist: []
+  },
+  volunteer: { requests: [{ id: 'v1', status: 'offering', skill: 'escort' }, { id: 'v2', status: 'completed', skill: 'escort' }] }
+};
+
+test('home: suggestions first, then returned applications, held bookings, expiry, pending, bookings, help', () => {
+  const todos = home.todoList(FILE, NOW);
   assert.deepEqual(todos.map((t) => t.key), ['suggestion-s1', 'returned-a2', 'held-b2', 'cert-expiry', 'app-a1', 'booking-b1', 'help-v1']);
   assert.equal(todos[0].title, '可以申领：重度残疾人护理补贴');
+  assert.equal(todos[0].suggestionId, 's1');
   assert.match(todos[0].detail, /每月100元/);
+  assert.equal(todos[1].service, 'subsidy');
   assert.match(todos[1].detail, /缺少低保证明/);
+  assert.match(todos[2].detail, /运动疗法/);
+  assert.equal(todos[4].service, 'certificate');
   assert.match(todos[4].detail, /已安排评残/);
-  const view = home.homeView(file, NOW);
+  assert.equal(todos[5].title, '康复预约：言语训练');
+  assert.match(todos[6].detail, /正在找志愿者/);
+  const view = home.homeView(FILE, NOW);
   assert.equal(view.certificate.category, '肢体残疾');
   assert.equal(view.certificate.grade, '一级');
+  assert.equal(view.certificate.number, '50011319800101123X41');
   assert.equal(view.certificate.expiringSoon, true);
   assert.equal(view.bookingCount, 2);
+  assert.equal(view.entitlementCount, 1);
+  assert.equal(view.unavailableText, '');
+});
+
+test('home: a section whose service did not answer is named, the rest still shows', () => {
+  const file = Object.assign({}, FILE, { subsidy: { unavailable: 'SERVICE_UNAVAILABLE' } });
+  const view = home.homeView(file, NOW);
+  assert.match(view.unavailableText, /补贴暂时查不到/);
+  assert.ok(view.certificate);
+  assert.equal(view.todos.some((t) => t.kind === 'suggestion'), false);
+  assert.equal(home.returnReason({ return_reasons: [{ reason: '照片不清楚' }] }), '照片不清楚');
 });
 
 test('home: an empty or partial file gives no to-dos and no card', () => {
   assert.deepEqual(home.todoList({}, NOW), []);
+  assert.deepEqual(home.todoList({ certificate: { current: null, applications: [] } }, NOW), []);
   assert.equal(home.homeView(null, NOW).certificate, null);
 });
 
@@ -51,23 +82,29 @@ test('certificate: validation says what is missing, body carries only what was g
   assert.deepEqual(cert.validate({ type: 'replacement', residenceRegion: '500113', reason: ' ' }), { reason: '请说明办理原因' });
   assert.deepEqual(cert.validate({ type: 'bogus', residenceRegion: '500113' }), { type: '请选择要办理的事项' });
   assert.deepEqual(cert.requestBody({ type: 'new', residenceRegion: '500113', claimedCategory: '4', homeVisit: true, reason: '' }, 'p1'),
-    { person_id: 'p1', type: 'new', residence_region: '500113', claimed_category: '4', home_visit: true });
+    { person_id: 'p1', type: 'new', residence_region: '500113', claimed_category: 4, home_visit: true });
   for (const t of ['new', 'renewal', 'replacement', 'change', 'transfer', 'cancellation']) {
     assert.deepEqual(cert.validate({ type: t, residenceRegion: '500113', reason: '原因' }), {});
   }
 });
 
-test('certificate: history rows keep the staff reason; QR becomes an image src', () => {
+test('certificate: history rows keep the staff reason and say who acted; QR becomes an image src', () => {
   const rows = cert.historyRows({ history: [
-    { who: 'street_officer', when: '2025-03-01T01:00:00Z', from: 'submitted', to: 'returned', reason: '照片不清楚' }
+    { from: null, to: 'submitted', action: 'submit', actor_kind: 'citizen', at: '2025-03-01T00:30:00+00:00' },
+    { from: 'submitted', to: 'returned_for_correction', action: 'return', actor_role: 'street_officer', at: '2025-03-01T01:00:00+00:00', reason: '照片不清楚' }
   ] });
-  assert.equal(rows[0].text, '已提交，等待街道审核 → 被退回，需要补正材料');
-  assert.equal(rows[0].reason, '照片不清楚');
-  assert.equal(rows[0].when, '2025年3月1日 09:00');
+  assert.equal(rows[0].text, '提交申请 → 已提交，等待审核');
+  assert.equal(rows[0].who, '申请人');
+  assert.equal(rows[1].text, '已提交，等待审核 → 被退回，需要补正材料');
+  assert.equal(rows[1].who, '街道（乡镇）经办人');
+  assert.equal(rows[1].reason, '照片不清楚');
+  assert.equal(rows[1].when, '2025年3月1日 09:00');
   assert.equal(cert.qrImageSrc({ qr_png_base64: 'iVBORw0KGgo=' }), 'data:image/png;base64,iVBORw0KGgo=');
   assert.equal(cert.qrImageSrc(null), '');
   assert.equal(cert.canWithdraw({ status: 'submitted' }), true);
   assert.equal(cert.canWithdraw({ status: 'assessed' }), false);
+  assert.equal(cert.canWithdraw({ status: 'materials_accepted', available_actions: ['withdraw'] }), true);
+  assert.equal(cert.canWithdraw({ status: 'public_notice', available_actions: [] }), false);
 });
 
 test('subsidy: reasons are shown for both verdicts; confirm body uses the suggested policy', () => {

@@ -37,25 +37,33 @@ test('sign-in: wx.login code goes to /auth/wechat-login, tokens are stored, /me 
 });
 
 test('home: shows the person file and confirms a suggestion with one tap', async () => {
-  let applied = null;
+  let confirmed = null;
   const wx = signedIn({
-    'GET /people/p1/file': { person: { residence_region: '500113' }, certificate: { status: 'valid', category: 4, grade: 1 }, applications: [], suggestions: [{ id: 's1', policy_code: 'nursing_allowance' }], bookings: [] },
-    'POST /subsidy/applications': (req) => { applied = json(req); return { statusCode: 201, data: { id: 'sa1', status: 'submitted' } }; }
+    'GET /people/p1/file': {
+      person: { id: 'p1', residence_region: '500113' },
+      certificate: { current: { status: 'valid', category: 4, grade: 1, number: '50011319800101123X41', number_masked: false }, applications: [] },
+      subsidy: { suggestions: [{ id: 'ssug_1', policy_code: 'nursing_allowance' }], applications: [], entitlements: [], payments: [] },
+      rehab: { bookings: [], waitlist: [] },
+      volunteer: { requests: [] }
+    },
+    'POST /people/p1/subsidy/suggestions/ssug_1/confirm': (req) => { confirmed = json(req); return { statusCode: 201, data: { id: 'sapp_1', status: 'street_review' } }; }
   });
   const page = loadPage('home');
   await page.onLoad({});
   assert.equal(page.data.certificate.category, '肢体残疾');
+  assert.equal(page.data.certificate.number, '50011319800101123X41');
   assert.equal(page.data.todos[0].kind, 'suggestion');
-  await page.confirmSuggestion(tap({ policy: 'nursing_allowance' }));
-  assert.deepEqual(applied, { person_id: 'p1', policy_code: 'nursing_allowance', residence_region: '500113' });
-  assert.ok(wx.requests.some((r) => r.url.endsWith('/subsidy/applications') && r.header['Idempotency-Key']));
+  await page.confirmSuggestion(tap({ policy: 'nursing_allowance', suggestion: page.data.todos[0].suggestionId }));
+  assert.deepEqual(confirmed, { residence_region: '500113' });
+  assert.ok(wx.requests.some((r) => r.url.endsWith('/suggestions/ssug_1/confirm') && r.header['Idempotency-Key']));
   assert.equal(page.data.errorText, '');
 });
 
 test('guardian mode: switching to a ward reloads the page for the ward', async () => {
+  const empty = { certificate: { current: null, applications: [] }, subsidy: { suggestions: [], applications: [] } };
   signedIn({
-    'GET /people/p1/file': { applications: [], suggestions: [] },
-    'GET /people/w1/file': { applications: [{ id: 'wa', kind: 'certificate', type: 'new', status: 'submitted' }], suggestions: [] }
+    'GET /people/p1/file': empty,
+    'GET /people/w1/file': Object.assign({}, empty, { certificate: { current: null, applications: [{ id: 'wa', type: 'new', status: 'submitted' }] } })
   });
   const page = loadPage('home');
   await page.onLoad({});
@@ -111,13 +119,35 @@ test('certificate apply: a second tap after a network failure reuses the same Id
   assert.notEqual(page.data.idemKey, [...keys][0], 'a new form gets a new key');
 });
 
-test('application page: shows status and the reasons staff gave', async () => {
-  signedIn({ 'GET /certificate/applications/c1': { id: 'c1', type: 'new', status: 'returned', history: [{ from: 'submitted', to: 'returned', reason: '缺少照片', when: '2025-03-01T01:00:00Z' }] } });
+test('application page: shows status, who acted and the reasons staff gave', async () => {
+  signedIn({ 'GET /certificate/applications/c1': { id: 'c1', type: 'new', status: 'returned_for_correction', available_actions: ['resubmit', 'withdraw'], history: [
+    { from: null, to: 'submitted', action: 'submit', actor_kind: 'citizen', at: '2025-03-01T00:30:00+00:00' },
+    { from: 'submitted', to: 'returned_for_correction', action: 'return', actor_role: 'street_officer', reason: '缺少照片', at: '2025-03-01T01:00:00+00:00' }
+  ] } });
   const page = loadPage('application');
   await page.onLoad({ service: 'certificate', id: 'c1' });
   assert.equal(page.data.statusText, '被退回，需要补正材料');
-  assert.equal(page.data.rows[0].reason, '缺少照片');
+  assert.equal(page.data.rows[1].reason, '缺少照片');
+  assert.equal(page.data.rows[1].who, '街道（乡镇）经办人');
   assert.equal(page.data.canWithdraw, true);
+});
+
+test('identity: binding keeps the new tokens the answer carries (they list the bound person)', async () => {
+  let meCalls = 0;
+  const wx = signedIn({
+    'POST /me/identity': { account: { id: 'acc1', identity_bound: true }, person: { id: 'p9' }, wards: [], tokens: { access_token: 'T-WITH-PERSON', refresh_token: 'R2', expires_in: 900 } },
+    'GET /me': (req) => { meCalls += 1; return { statusCode: 200, data: { seen: req.header.Authorization, account: { id: 'acc1', identity_bound: true }, person: { id: 'p9' }, wards: [] } }; }
+  });
+  const auth = require('../../utils/auth');
+  installApp({ reloadSession: () => auth.ensureSession() });
+  const page = loadPage('identity');
+  page.onLoad({});
+  page.onName({ detail: { value: '张三' } });
+  page.onIdNumber({ detail: { value: '11010519491231002X' } });
+  assert.equal(await page.submit(), true);
+  assert.equal(wx.getStorageSync('auth_tokens').accessToken, 'T-WITH-PERSON');
+  assert.equal(meCalls, 1);
+  assert.equal(state.actingPerson().personId, 'p9');
 });
 
 test('identity: a wrong check character is caught before sending', async () => {
@@ -181,18 +211,22 @@ test('volunteer desk: TASK_TAKEN is explained; accept and check in/out call the 
   const posted = [];
   let taken = true;
   signedIn({
-    'GET /volunteers/me': { status: 'active', hours: 120 },
+    'GET /volunteers/me': { status: 'active', logged_minutes: 7200, service_hours: { stars: 1, hours: 120, next_stars: 2, minutes_to_next: 10800 } },
     'GET /volunteers/me/offers': { items: [{ id: 'o1', request_id: 'r1', skill: 'escort', when: '2030-01-01T02:00:00Z', duration_minutes: 60, district: '巴南区' }] },
-    'GET /volunteers/me/tasks': { items: [{ id: 't1', skill: 'escort', status: 'accepted', address: '某路1号' }] },
+    // a task is the request as the volunteer sees it: its id is request_id
+    'GET /volunteers/me/tasks': { items: [{ request_id: 't1', skill: 'escort', status: 'accepted', assigned: true, address: '某路1号' }] },
     'POST /volunteer/offers/o1/accept': () => (taken
       ? { statusCode: 409, data: { error: { code: 'TASK_TAKEN', message: '这个任务已经被其他志愿者接走了', details: {}, request_id: 'r' } } }
-      : { statusCode: 200, data: { task_id: 't1' } }),
+      : { statusCode: 200, data: { request_id: 't1', status: 'accepted' } }),
     'POST /volunteer/tasks/t1/check-in': (req) => { posted.push(req.url); return { statusCode: 200, data: {} }; },
     'POST /volunteer/tasks/t1/check-out': (req) => { posted.push(req.url); return { statusCode: 200, data: {} }; }
   });
   const page = loadPage('volunteer-work');
   await page.onShow();
   assert.equal(page.data.profile.stars, '★');
+  assert.equal(page.data.profile.hours, 120);
+  assert.equal(page.data.profile.next, '再服务180小时可升到2星');
+  assert.equal(page.data.tasks[0].id, 't1');
   assert.equal(page.data.offers[0].district, '巴南区');
   await page.accept(tap({ id: 'o1' }));
   assert.match(page.data.errorText, /被其他志愿者接走/);
