@@ -6,9 +6,15 @@
 The test suite uses the same ``Stack`` class with its own name ("test"): its own RabbitMQ vhost,
 database prefix, ports and logs, so tests never touch the development data. What this process
 started (even RabbitMQ or FerretDB) it stops; what was already running it leaves alone.
+
+``Stack(name, private_infra=True)`` (the fault suite) runs its own RabbitMQ node and FerretDB on
+ports derived from its name instead of the shared ones on 5672/27017, so a test may stop and
+restart them (``restart_broker()``, ``stop_database()``/``start_database()``) without
+disturbing any other stack on the machine.
 """
 import argparse
 import os
+import re
 import shutil
 import signal
 import socket
@@ -52,6 +58,30 @@ def ports_for(name):
     return 8200 + offset, 18600 + offset
 
 
+def infra_ports_for(name):
+    """A private-infrastructure stack's own ports (AMQP, Erlang distribution, MongoDB wire),
+    away from the shared 5672/25672/27017 and from the stacks' HTTP ports."""
+    offset = zlib.crc32(name.encode()) % 200
+    return {"amqp": 5700 + offset, "dist": 25700 + offset, "mongo": 27100 + offset}
+
+
+# Debian's /usr/sbin/rabbitmq-server and rabbitmqctl are wrappers: for root they run the real
+# script as the rabbitmq user (su; that user's data, cookie and log directories), and they
+# refuse anybody else. A private node runs as the current user with everything under the
+# stack's directory, so it and its rabbitmqctl use the real scripts (Erlang cookie: $HOME's).
+RABBITMQ_REAL_BIN = "/usr/lib/rabbitmq/bin"
+
+
+def rabbitmq_script(name):
+    real = os.path.join(RABBITMQ_REAL_BIN, name)
+    if os.path.exists(real):
+        return real
+    found = shutil.which(name)
+    if not found:
+        raise RuntimeError("%s is not installed: run `make deps` (apt-get)" % name)
+    return found
+
+
 def port_open(port, host="127.0.0.1"):
     with socket.socket() as s:
         s.settimeout(0.5)
@@ -93,7 +123,7 @@ def ensure_secrets(data_root):
 
 class Stack:
     def __init__(self, name="dev", replicas=1, gateway_port=None, standin_port=None,
-                 extra_env=None):
+                 extra_env=None, private_infra=False):
         ports = ports_for(name)
         self.name, self.replicas = name, replicas
         self.gateway_port = int(gateway_port or os.environ.get("GATEWAY_PORT") or ports[0])
@@ -104,6 +134,10 @@ class Stack:
         self.extra_env = dict(extra_env or {})
         self.procs = []          # (label, Popen)
         self.started_infra = []  # what we must stop at the end
+        self.private_infra = private_infra
+        self.infra_ports = infra_ports_for(name) if private_infra else \
+            {"amqp": 5672, "dist": 25672, "mongo": 27017}
+        self._broker = self._database = None    # private infra: our RabbitMQ and FerretDB
         os.makedirs(self.log_dir, exist_ok=True)
 
     # -- configuration --------------------------------------------------------------------------
@@ -132,8 +166,11 @@ class Stack:
         env = dict(os.environ)
         env.update(ensure_secrets(self.data_root))
         env.update({
-            "AMQP_URI": "pyamqp://guest:guest@127.0.0.1:5672/%s" % self.vhost,
-            "MONGO_URI": os.environ.get("MONGO_URI", "mongodb://127.0.0.1:27017/"),
+            "AMQP_URI": "pyamqp://guest:guest@127.0.0.1:%d/%s" % (self.infra_ports["amqp"],
+                                                                   self.vhost),
+            "MONGO_URI": "mongodb://127.0.0.1:%d/" % self.infra_ports["mongo"]
+                         if self.private_infra else
+                         os.environ.get("MONGO_URI", "mongodb://127.0.0.1:27017/"),
             "DB_PREFIX": self.db_prefix,
             "GATEWAY_ADDRESS": "127.0.0.1:%d" % self.gateway_port,
             "WECHAT_API_BASE": self.standin_url,
@@ -153,6 +190,11 @@ class Stack:
 
     # -- infrastructure -------------------------------------------------------------------------
     def ensure_infra(self):
+        if self.private_infra:
+            self.start_broker(fresh=True)
+            self.start_database(fresh=True)
+            self._ensure_vhost()
+            return
         if not port_open(5672):
             if not shutil.which("rabbitmq-server"):
                 raise RuntimeError("rabbitmq-server is not installed: run `make deps` (apt-get)")
@@ -172,8 +214,150 @@ class Stack:
         self._ensure_vhost()
 
     def _rabbitmqctl(self, *args, check=False):
+        if self.private_infra:
+            return subprocess.run([rabbitmq_script("rabbitmqctl"), "-q", "-n", self.broker_node,
+                                   *args], capture_output=True, text=True, check=check,
+                                  timeout=60, env=self._broker_env())
         return subprocess.run(["rabbitmqctl", "-q", *args], capture_output=True, text=True,
                               check=check, timeout=60)
+
+    # -- private infrastructure (private_infra=True) ---------------------------------------------
+    @property
+    def broker_node(self):
+        return "dpf_%s@localhost" % re.sub(r"[^A-Za-z0-9_-]", "_", self.name)
+
+    @property
+    def infra_dir(self):
+        return os.path.join(self.dir, "infra")
+
+    def _broker_env(self):
+        """The node's whole configuration lives under the stack's directory: nothing read from
+        /etc/rabbitmq (plugins, config, env file), nothing written to /var/lib/rabbitmq."""
+        base = os.path.join(self.infra_dir, "rabbitmq")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("RABBITMQ_")}
+        env.update({
+            "RABBITMQ_NODENAME": self.broker_node,
+            "RABBITMQ_NODE_IP_ADDRESS": "127.0.0.1",
+            "RABBITMQ_NODE_PORT": str(self.infra_ports["amqp"]),
+            "RABBITMQ_DIST_PORT": str(self.infra_ports["dist"]),
+            "RABBITMQ_CTL_DIST_PORT_MIN": str(self.infra_ports["dist"] + 10000),
+            "RABBITMQ_CTL_DIST_PORT_MAX": str(self.infra_ports["dist"] + 10010),
+            "RABBITMQ_MNESIA_BASE": os.path.join(base, "mnesia"),
+            "RABBITMQ_LOG_BASE": os.path.join(base, "log"),
+            "RABBITMQ_PID_FILE": os.path.join(base, "rabbitmq.pid"),
+            "RABBITMQ_ENABLED_PLUGINS_FILE": os.path.join(base, "enabled_plugins"),
+            "RABBITMQ_CONFIG_FILE": os.path.join(base, "rabbitmq.conf"),
+            "RABBITMQ_ADVANCED_CONFIG_FILE": os.path.join(base, "advanced.config"),
+            "RABBITMQ_CONF_ENV_FILE": os.path.join(base, "rabbitmq-env.conf"),
+            "RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS": "-kernel inet_dist_use_interface {127,0,0,1}",
+        })
+        return env
+
+    def start_broker(self, fresh=True):
+        """Start this stack's own RabbitMQ node (``fresh``: empty, as at the first start;
+        otherwise with its vhost, durable queues and persistent messages kept)."""
+        base = os.path.join(self.infra_dir, "rabbitmq")
+        port = self.infra_ports["amqp"]
+        if port_open(port):
+            self._stop_leftover_broker()
+        if fresh:
+            shutil.rmtree(base, ignore_errors=True)
+        os.makedirs(base, exist_ok=True)
+        for fname, text in (("enabled_plugins", "[].\n"),
+                            ("rabbitmq.conf", "# %s's own node (tools/stack.py)\n" % self.name),
+                            ("rabbitmq-env.conf", "")):
+            if not os.path.exists(os.path.join(base, fname)):
+                with open(os.path.join(base, fname), "w") as f:
+                    f.write(text)
+        with open(os.path.join(self.log_dir, "rabbitmq.log"), "ab") as log:
+            self._broker = subprocess.Popen([rabbitmq_script("rabbitmq-server")], cwd=base,
+                                            env=self._broker_env(), stdout=log, stderr=log,
+                                            start_new_session=True)
+        self._wait_infra(self._broker, port, 120, "RabbitMQ node %s" % self.broker_node)
+        for _ in range(60):
+            if self._rabbitmqctl("await_startup").returncode == 0:
+                break
+            time.sleep(1)
+
+    def stop_broker(self):
+        proc, self._broker = self._broker, None
+        if proc is None or proc.poll() is not None:
+            return
+        self._rabbitmqctl("shutdown")
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+    def restart_broker(self, down_seconds=0):
+        """Stop this stack's RabbitMQ node and start it again with its data (vhost, durable
+        queues and their persistent messages survive, as on a real broker restart)."""
+        self.stop_broker()
+        time.sleep(down_seconds)
+        self.start_broker(fresh=False)
+
+    def start_database(self, fresh=False):
+        """Start this stack's own FerretDB (``fresh``: with no data; else with what it had)."""
+        if not os.path.exists(FERRETDB_BIN):
+            raise RuntimeError("FerretDB is not built: run `make deps`")
+        port = self.infra_ports["mongo"]
+        pid_file = os.path.join(self.infra_dir, "ferretdb.pid")
+        if port_open(port):
+            self._stop_leftover_database(pid_file)
+        if fresh:
+            shutil.rmtree(os.path.join(self.infra_dir, "ferretdb"), ignore_errors=True)
+        os.makedirs(self.infra_dir, exist_ok=True)
+        with open(os.path.join(self.log_dir, "ferretdb.log"), "ab") as log:
+            self._database = subprocess.Popen(
+                [FERRETDB_BIN, "-listen", "127.0.0.1:%d" % port,
+                 "-data", os.path.join(self.infra_dir, "ferretdb")],
+                stdout=log, stderr=log, start_new_session=True)
+        with open(pid_file, "w") as f:
+            f.write(str(self._database.pid))
+        self._wait_infra(self._database, port, 30, "FerretDB on 127.0.0.1:%d" % port)
+
+    def stop_database(self):
+        proc, self._database = self._database, None
+        if proc is None or proc.poll() is not None:
+            return
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+        wait_for(lambda: not port_open(self.infra_ports["mongo"]), 10, "FerretDB to close")
+
+    @staticmethod
+    def _wait_infra(proc, port, timeout, what):
+        def up():
+            if proc.poll() is not None:
+                raise RuntimeError("%s exited (code %s) before listening on %d"
+                                   % (what, proc.returncode, port))
+            return port_open(port)
+        wait_for(up, timeout, "%s on 127.0.0.1:%d" % (what, port))
+
+    def _stop_leftover_broker(self):
+        """The port is taken: by this stack's own node left over from an interrupted run (it
+        answers to our node name: shut it down), or by something else (refuse)."""
+        if self._rabbitmqctl("shutdown").returncode != 0:
+            raise RuntimeError("port %d (RabbitMQ of stack %s) is taken by another program"
+                               % (self.infra_ports["amqp"], self.name))
+        wait_for(lambda: not port_open(self.infra_ports["amqp"]), 30, "the old node to stop")
+
+    def _stop_leftover_database(self, pid_file):
+        """Likewise for FerretDB: only the process our pid file names, if it is our FerretDB."""
+        try:
+            pid = int(open(pid_file).read().strip())
+            cmdline = open("/proc/%d/cmdline" % pid, "rb").read().decode(errors="replace")
+        except (OSError, ValueError):
+            pid, cmdline = None, ""
+        if pid is None or FERRETDB_BIN not in cmdline or self.infra_dir not in cmdline:
+            raise RuntimeError("port %d (FerretDB of stack %s) is taken by another program"
+                               % (self.infra_ports["mongo"], self.name))
+        os.kill(pid, signal.SIGTERM)
+        wait_for(lambda: not port_open(self.infra_ports["mongo"]), 15, "the old FerretDB to stop")
 
     def _ensure_vhost(self):
         for _ in range(60):  # the node accepts connections a moment before rabbitmqctl works
@@ -266,6 +450,9 @@ class Stack:
             except subprocess.TimeoutExpired:
                 proc.kill()
         self.procs = []
+        if self.private_infra:
+            self.stop_broker()
+            self.stop_database()
         for item in reversed(self.started_infra):
             if item == "rabbitmq":
                 self._rabbitmqctl("shutdown")
