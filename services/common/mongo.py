@@ -5,8 +5,11 @@ repository that is the only place that queries. ``MyStore.ensure_indexes(db)`` r
 start (idempotent ``create_index`` calls only). Queries stay within what both MongoDB 7 and
 FerretDB v1 support: no transactions, no $lookup, single-document atomic updates.
 """
+import logging
+
 import pymongo
 from nameko.extensions import DependencyProvider
+from pymongo import monitoring
 from pymongo.errors import DuplicateKeyError
 
 from services.common.clock import Clock
@@ -14,6 +17,50 @@ from services.common.clock import Clock
 
 def database_name(config, service_name):
     return "%s%s" % (config.get("DB_PREFIX", "dpf_"), service_name)
+
+
+class SlowCommandLog(monitoring.CommandListener):
+    """Logs every database command slower than ``threshold_ms``: the command, the collection and
+    the filter's field names (never its values: they may hold personal data). On FerretDB v1 a
+    filter that is not exactly ``{"_id": <value>}`` scans the whole collection; this log is how
+    such a scan on a large collection shows up (docs/benchmarks.md)."""
+
+    log = logging.getLogger("mongo.slow")
+    shapes = {"find": "filter", "count": "query", "delete": "deletes", "update": "updates",
+              "findAndModify": "query", "aggregate": "pipeline"}
+
+    def __init__(self, threshold_ms):
+        self.threshold_us, self.pending = threshold_ms * 1000, {}
+
+    def started(self, event):
+        cmd = event.command
+        self.pending[event.request_id] = "%s %s.%s %s" % (
+            event.command_name, event.database_name, cmd.get(event.command_name),
+            self._shape(cmd.get(self.shapes.get(event.command_name, ""))))
+
+    def succeeded(self, event):
+        self._done(event, "")
+
+    def failed(self, event):
+        self._done(event, " (failed)")
+
+    def _done(self, event, outcome):
+        what = self.pending.pop(event.request_id, None)
+        if what and event.duration_micros >= self.threshold_us:
+            self.log.warning("slow database command: %s took %d ms%s", what,
+                             event.duration_micros // 1000, outcome)
+
+    @classmethod
+    def _shape(cls, value):
+        """Field names only, e.g. ``{person_id, status}``."""
+        if isinstance(value, dict):
+            return "{%s}" % ", ".join(sorted(value))
+        if isinstance(value, list) and value:
+            first = value[0]
+            if isinstance(first, dict) and ("q" in first or "$match" in first):
+                return cls._shape(first.get("q", first.get("$match")))
+            return "[%d]" % len(value)
+        return ""
 
 
 def client_from_config(config, max_pool=None):
@@ -25,6 +72,7 @@ def client_from_config(config, max_pool=None):
         socketTimeoutMS=int(config.get("MONGO_SOCKET_TIMEOUT_MS", 15000)),
         tz_aware=True,
         connect=False,
+        event_listeners=[SlowCommandLog(int(config.get("MONGO_SLOW_MS", 250)))],
     )
 
 

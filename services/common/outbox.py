@@ -7,8 +7,12 @@ change state without leaving its event and its audit record behind. Then:
 - ``Outbox.flush(collection, doc_id)`` (right after the write) publishes the events with nameko
   (mandatory + confirms: an event no queue is bound for yet raises and is retried) and copies
   audit records into the ``audit`` collection;
-- ``Outbox.sweep(db)`` (a service's ``@timer``) does the same for anything left behind by a
-  crash or a broker outage, scanning only entries newer than a per-collection watermark;
+- ``Outbox.sweep(db)`` (a service's ``@timer``) does the same for anything left behind: every
+  call retries the entries a failed publish listed in ``outbox_retry`` (a broker outage); the
+  first call in a process and one every ``FULL_SWEEP`` also scan the state collections for
+  entries newer than a per-collection watermark (a crash between a write and its flush). The
+  full scan is rare because FerretDB v1 reads a whole collection for any filter but ``_id``:
+  every 5 s on 24,400 persons it was most of the database's work (docs/benchmarks.md);
 - ``idempotent_handler`` makes an event handler drop an event id it has already processed.
 
 The relay never writes to the state documents: FerretDB v1 applies updates as read-modify-
@@ -34,9 +38,10 @@ from services.common.mongo import upsert
 
 log = logging.getLogger(__name__)
 
-DELIVERED, STATE = "outbox_delivered", "outbox_state"
+DELIVERED, STATE, RETRY = "outbox_delivered", "outbox_state", "outbox_retry"
 RESOLVED = ("done", "unrouted", "dead")
 SWEEP_GRACE = dt.timedelta(seconds=5)      # leave fresh entries to the inline flush
+FULL_SWEEP = dt.timedelta(minutes=5)
 LEASE = dt.timedelta(seconds=30)
 PAGE = 500
 MAX_ATTEMPTS = 40                           # ~5 h of back-off, then "dead", for an operator
@@ -94,6 +99,7 @@ class Outbox(EventDispatcher):
         # fault-injection tests only: die like SIGKILL after a state change, before its publish
         self.crash_before_flush = "outbox_crash_before_flush" in str(
             self.container.config.get("FAILPOINTS") or "")
+        self.last_full_sweep = None  # so the first sweep of a (re)started process is full
 
     def get_dependency(self, worker_ctx):
         return _Relay(self, self.get_message_headers(worker_ctx))
@@ -114,11 +120,32 @@ class _Relay:
             os._exit(137)
         doc = collection.find_one({"_id": doc_id})
         if doc:
-            self._deliver(collection.database, doc, self.provider.clock.now())
+            self._deliver(collection.database, collection.name, doc, self.provider.clock.now())
 
-    def sweep(self, db):
-        """Deliver what was left behind; returns how many entries were handled."""
+    def sweep(self, db, full=None):
+        """Deliver what was left behind; returns how many entries were handled. ``full``
+        forces (True) or skips (False) the scan of the state collections."""
         now = self.provider.clock.now()
+        handled = self._retry_due(db, now)
+        last = self.provider.last_full_sweep
+        if full or (full is None and (last is None or now - last >= FULL_SWEEP)):
+            self.provider.last_full_sweep = now
+            handled += self._scan(db, now)
+        return handled
+
+    def _retry_due(self, db, now):
+        handled = 0
+        for item in list(db[RETRY].find()):  # small: only entries whose publish failed
+            if item["next_at"] > now:
+                continue
+            doc = db[item["collection"]].find_one({"_id": item["doc_id"]})
+            if doc is None:
+                db[RETRY].delete_one({"_id": item["_id"]})
+                continue
+            handled += self._deliver(db, item["collection"], doc, now)[0]
+        return handled
+
+    def _scan(self, db, now):
         upper, handled = now - SWEEP_GRACE, 0
         for name in self.provider.collections:
             state = db[STATE].find_one({"_id": name}) or {}
@@ -130,7 +157,7 @@ class _Relay:
                     query["_id"] = {"$gt": last_id}
                 docs = list(db[name].find(query).sort("_id", 1).limit(PAGE))
                 for doc in docs:
-                    n, open_at = self._deliver(db, doc, now, watermark, upper)
+                    n, open_at = self._deliver(db, name, doc, now, watermark, upper)
                     handled += n
                     if open_at and (oldest_open is None or open_at < oldest_open):
                         oldest_open = open_at
@@ -142,7 +169,7 @@ class _Relay:
                 upsert(db[STATE], {"_id": name}, {"$set": {"watermark": new_mark}})
         return handled
 
-    def _deliver(self, db, doc, now, after=EPOCH, upto=None):
+    def _deliver(self, db, collection, doc, now, after=EPOCH, upto=None):
         """Deliver ``doc``'s unresolved entries; returns (handled, oldest still open)."""
         handled, oldest_open = 0, None
         records = {r["_id"]: r for r in db[DELIVERED].find(
@@ -152,6 +179,8 @@ class _Relay:
                 continue
             record = records.get(entry["id"])
             if record and record["state"] in RESOLVED:
+                if record.get("attempts"):  # resolved elsewhere: its retry item is obsolete
+                    db[RETRY].delete_one({"_id": entry["id"]})
                 continue
             if not self._claim(db, entry, record, now):
                 oldest_open = min(oldest_open or entry["created_at"], entry["created_at"])
@@ -163,11 +192,18 @@ class _Relay:
                 else:
                     self.provider.publish(entry, self.headers)
             except (UndeliverableMessage, OSError, eventlet.Timeout) as exc:
-                if self._postpone(db, entry, attempts + 1, now, exc) not in RESOLVED:
+                state, next_at = self._postpone(db, entry, attempts + 1, now, exc)
+                if state not in RESOLVED:
                     oldest_open = min(oldest_open or entry["created_at"], entry["created_at"])
-                continue
-            db[DELIVERED].update_one({"_id": entry["id"]}, {"$set": {"state": "done", "at": now}})
-            handled += 1
+                    upsert(db[RETRY], {"_id": entry["id"]}, {"$set": {
+                        "collection": collection, "doc_id": doc["_id"], "next_at": next_at}})
+                    continue
+            else:
+                db[DELIVERED].update_one({"_id": entry["id"]},
+                                         {"$set": {"state": "done", "at": now}})
+                handled += 1
+            if attempts:
+                db[RETRY].delete_one({"_id": entry["id"]})
         return handled, oldest_open
 
     @staticmethod
@@ -195,7 +231,7 @@ class _Relay:
         """Back off (5 s doubling to 10 min). An event no queue is bound for (durable queues
         outlive their consumers, so: no service subscribes to it here) is set aside as
         "unrouted" after a few tries; other failures become "dead" after MAX_ATTEMPTS, for an
-        operator. Nothing is dropped without a record. Returns the new state."""
+        operator. Nothing is dropped without a record. Returns the new state and when to retry."""
         log.warning("outbox: %s %s not delivered (attempt %d): %s",
                     entry["kind"], entry.get("type", ""), attempts, type(exc).__name__)
         if isinstance(exc, UndeliverableMessage) and attempts >= UNROUTED_ATTEMPTS:
@@ -204,10 +240,10 @@ class _Relay:
             state = "dead"
         else:
             state = "retry"
+        next_at = now + dt.timedelta(seconds=min(5 * 2 ** attempts, 600))
         db[DELIVERED].update_one({"_id": entry["id"]}, {"$set": {
-            "state": state, "attempts": attempts, "type": entry.get("type"),
-            "next_at": now + dt.timedelta(seconds=min(5 * 2 ** attempts, 600))}})
-        return state
+            "state": state, "attempts": attempts, "type": entry.get("type"), "next_at": next_at}})
+        return state, next_at
 
 
 HANDLER_LEASE = dt.timedelta(seconds=30)

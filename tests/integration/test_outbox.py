@@ -21,10 +21,10 @@ class ThingStore(BaseStore):
     def ensure_indexes(db):
         outbox.ensure_indexes(db)
 
-    def create(self, thing_id, publish=True):
+    def create(self, thing_id, event_type="thing_made"):
         now = self.clock.now()
         self.db.things.insert_one({"_id": thing_id, "state": "made", "_outbox": [
-            outbox.event("thing_made", {"thing_id": thing_id}, now),
+            outbox.event(event_type, {"thing_id": thing_id}, now),
             outbox.audit({"kind": "system"}, thing_id, "make", None, "made", now)]})
 
 
@@ -44,8 +44,18 @@ class Producer:
         self.store.create(thing_id)   # state and event written, the process "dies" here
 
     @rpc
-    def sweep(self):
-        return self.outbox.sweep(self.store.db)
+    def make_unrouted(self, thing_id):
+        """An event no queue is bound for yet: the broker returns it and the flush fails."""
+        self.store.create(thing_id, event_type="thing_later")
+        self.outbox.flush(self.store.db.things, thing_id)
+
+    @rpc
+    def sweep(self, full=True):
+        return self.outbox.sweep(self.store.db, full=full)
+
+    @rpc
+    def retry_list(self):
+        return [d["doc_id"] for d in self.store.db[outbox.RETRY].find()]
 
     @rpc
     def pending(self, thing_id):
@@ -135,3 +145,31 @@ def test_a_duplicate_delivery_is_dropped_by_the_consumer(running):
     dispatch("outbox_producer", "thing_made", payload)
     dispatch("outbox_producer", "thing_made", payload)
     assert wait_count(rpc_proxy, thing, 1) == 1
+
+
+def test_a_failed_publish_is_retried_by_the_light_sweep(running, stack):
+    """The flush fails (no queue bound: the broker returns the message); the entry is listed for
+    a retry, and the frequent sweep, which no longer scans the state collections, delivers it
+    once a consumer's queue exists."""
+    from kombu import Connection, Exchange, Queue
+    from services.common.clock import set_offset
+    rpc_proxy, config = running
+    thing = "t_" + uuid.uuid4().hex[:8]
+    rpc_proxy.outbox_producer.make_unrouted(thing)
+    assert thing in rpc_proxy.outbox_producer.retry_list()
+    assert rpc_proxy.outbox_producer.pending(thing) == 1           # the event; the audit went
+    with Connection(config["AMQP_URI"]) as conn:
+        queue = Queue("later-" + thing, Exchange("outbox_producer.events", "topic", durable=True),
+                      routing_key="thing_later", auto_delete=True)
+        got = []
+        with conn.Consumer(queue, callbacks=[lambda body, msg: (got.append(body), msg.ack())],
+                           accept=["json"]):
+            set_offset(stack.clock_file, 60)                          # past the back-off
+            try:
+                assert rpc_proxy.outbox_producer.sweep(False) == 1
+            finally:
+                set_offset(stack.clock_file, 0)
+            conn.drain_events(timeout=10)
+    assert [b["thing_id"] for b in got] == [thing]
+    assert thing not in rpc_proxy.outbox_producer.retry_list()
+    assert rpc_proxy.outbox_producer.pending(thing) == 0
