@@ -83,7 +83,7 @@ $(LOAD_STAMP): requirements-load.txt
 	@rm -f .venv-load/.installed-* && touch $@
 
 bench: deps $(LOAD_STAMP)
-	$(PY) -m loadtests.bench --replicas $(REPLICAS)
+	$(PY) -m loadtests.bench
 
 # journeys under load (loadtests/locustfile.py); LOAD_USERS, LOAD_SECONDS, LOAD_HOST overridable
 LOAD_USERS ?= 20

@@ -5,6 +5,8 @@
      concurrency), and their ratio to (1)
   3. extra scenarios registered in loadtests/scenarios.py (booking race, payout batch) when
      the services they need are present
+  (1) and (2) run once per replica count of --replicas (default 1,2: what a second process of
+  every service and of the gateway changes); --only picks parts (edge, booking_race, ...)
 
 A stack named "bench" is started for the run (own vhost, databases, ports) and stopped after.
 Figures are printed and written to results/bench-<time>.json; docs/benchmarks.md records them.
@@ -69,54 +71,75 @@ def locust_run(host, user_class, users, seconds, out_dir):
             "p95_ms": float(row["95%"]), "p99_ms": float(row["99%"])}
 
 
+def measure_edge(stack, users, seconds, out_dir):
+    """Bare RPC, then the gateway's read and write at the same concurrency."""
+    out = {"replicas": stack.replicas}
+    out_dir = os.path.join(out_dir, "replicas-%d" % stack.replicas)
+    os.makedirs(out_dir, exist_ok=True)
+    print("bench: %d replica(s): bare nameko RPC (echo), %d clients, %ds ..."
+          % (stack.replicas, users, seconds))
+    out["bare_rpc"] = bare_rpc(stack.env()["AMQP_URI"], users, seconds)
+    print("  ", out["bare_rpc"])
+    for name, cls in (("gateway_read", "ReadUser"), ("gateway_write", "WriteUser")):
+        print("bench: %s through the gateway (locust %s) ..." % (name, cls))
+        out[name] = locust_run(stack.url, cls, users, seconds, out_dir)
+        out[name]["ratio_to_bare_rpc"] = round(out[name]["rps"] / max(out["bare_rpc"]["rps"], 0.1), 2)
+        print("  ", out[name])
+    return out
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=int(os.environ.get("BENCH_USERS", 20)))
     parser.add_argument("--seconds", type=int, default=int(os.environ.get("BENCH_SECONDS", 20)))
-    parser.add_argument("--replicas", type=int, default=int(os.environ.get("REPLICAS", 1)))
+    parser.add_argument("--replicas", default=os.environ.get("BENCH_REPLICAS", "1,2"),
+                        help="replica counts to measure the edge with, e.g. 1,2 (scenarios: first)")
+    parser.add_argument("--only", default=os.environ.get("BENCH_ONLY", ""),
+                        help="comma-separated parts: edge and/or scenario names (default: all)")
     args = parser.parse_args()
+    only = {p for p in args.only.split(",") if p}
     out_dir = os.path.join(ROOT, "results", "bench-" + dt.datetime.now().strftime("%Y%m%d-%H%M%S"))
     os.makedirs(out_dir, exist_ok=True)
-    # the race logs 200 people in from one address: the per-address login/binding limits are
-    # for the public internet, not for a load generator (as for the test and load stacks)
-    stack = Stack("bench", replicas=args.replicas, extra_env={
-        "RATE_LIMITS": '{"login": {"limit": 1000000}, "identity": {"limit": 1000000}}'})
-    stack.ensure_infra()
-    stack.reset_data()
     results = {"machine": {"cores": os.cpu_count(), "memory_gib": round(
         os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2 ** 30, 1)},
-        "users": args.users, "seconds": args.seconds, "replicas": args.replicas,
+        "users": args.users, "seconds": args.seconds, "runs": [],
         "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
-    try:
-        stack.start_extra("echo", "loadtests.echo_service:EchoService")
-        stack.start()
-        print("bench: bare nameko RPC (echo), %d clients, %ds ..." % (args.users, args.seconds))
-        results["bare_rpc"] = bare_rpc(stack.env()["AMQP_URI"], args.users, args.seconds)
-        print("  ", results["bare_rpc"])
-        for name, cls in (("gateway_read", "ReadUser"), ("gateway_write", "WriteUser")):
-            print("bench: %s through the gateway (locust %s) ..." % (name, cls))
-            results[name] = locust_run(stack.url, cls, args.users, args.seconds, out_dir)
-            results[name]["ratio_to_bare_rpc"] = round(
-                results[name]["rps"] / max(results["bare_rpc"]["rps"], 0.1), 2)
-            print("  ", results[name])
-        from loadtests import scenarios
-        for name, fn in scenarios.SCENARIOS:
-            print("bench: %s ..." % name)
-            try:
-                results[name] = fn(stack)
-            except Exception as exc:  # noqa: BLE001 - one scenario must not lose the others
-                results[name] = {"error": "%s: %s" % (type(exc).__name__, exc)}
-            print("  ", results[name])
-    finally:
-        stack.stop()
+    from loadtests import scenarios
+    for k, replicas in enumerate(int(n) for n in args.replicas.split(",")):
+        # the race logs 200 people in from one address: the per-address login/binding limits
+        # are for the public internet, not for a load generator (as for test and load stacks)
+        stack = Stack("bench", replicas=replicas, extra_env={
+            "RATE_LIMITS": '{"login": {"limit": 1000000}, "identity": {"limit": 1000000}}'})
+        stack.ensure_infra()
+        stack.reset_data()
+        try:
+            stack.start_extra("echo", "loadtests.echo_service:EchoService")
+            stack.start()
+            if not only or "edge" in only:
+                results["runs"].append(measure_edge(stack, args.users, args.seconds, out_dir))
+            for name, fn in scenarios.SCENARIOS if k == 0 else ():
+                if only and name not in only:
+                    continue
+                print("bench: %s ..." % name)
+                try:
+                    results[name] = fn(stack)
+                except Exception as exc:  # noqa: BLE001 - one scenario must not lose the others
+                    results[name] = {"error": "%s: %s" % (type(exc).__name__, exc)}
+                print("  ", results[name])
+        finally:
+            stack.stop()
     path = os.path.join(out_dir, "bench.json")
     with open(path, "w") as f:
         json.dump(results, f, indent=2, ensure_ascii=False)
     print("\nbench: written %s" % path)
-    print("gateway read / bare RPC = %.2f, write / bare RPC = %.2f"
-          % (results["gateway_read"]["ratio_to_bare_rpc"], results["gateway_write"]["ratio_to_bare_rpc"]))
+    for run in results["runs"]:
+        print("%d replica(s): bare RPC %.0f/s; gateway read %.0f/s (p95 %s ms) = %.2f of bare RPC; "
+              "write %.0f/s = %.2f" % (run["replicas"], run["bare_rpc"]["rps"],
+                                       run["gateway_read"]["rps"], run["gateway_read"]["p95_ms"],
+                                       run["gateway_read"]["ratio_to_bare_rpc"],
+                                       run["gateway_write"]["rps"],
+                                       run["gateway_write"]["ratio_to_bare_rpc"]))
 
 
 if __name__ == "__main__":
     main()
-
