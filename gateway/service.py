@@ -13,6 +13,7 @@ from kombu import Connection
 from nameko.extensions import DependencyProvider
 from nameko.rpc import RpcProxy
 from nameko.timer import timer
+from pymongo.errors import ConnectionFailure
 from werkzeug.exceptions import MethodNotAllowed as WerkzeugMethodNotAllowed
 from werkzeug.exceptions import NotFound as WerkzeugNotFound
 from werkzeug.routing import Map, Rule
@@ -26,7 +27,7 @@ from gateway.store import GatewayStore
 from gateway.web import http
 from miniprogram_api.identity.tokens import actor_from_claims, decode_access
 from services.common.errors import (Conflict, Forbidden, MethodNotAllowed, NotFound,
-                                    RateLimited, ServiceError, Unauthorized)
+                                    RateLimited, ServiceError, Unauthorized, Unavailable)
 from services.common.mongo import Mongo
 from services.common.rpc import load
 
@@ -64,6 +65,9 @@ class Gateway:
             resp = self._dispatch(request, rid)
         except ServiceError as exc:
             resp = web.error_response(exc, rid, getattr(exc, "headers", None))
+        except ConnectionFailure:  # the gateway's own database: rate limits, idempotency keys
+            resp = web.error_response(Unavailable("数据库暂时不可用，请稍后再试",
+                                                  code="DATABASE_UNAVAILABLE"), rid)
         except Exception:  # noqa: BLE001 - the last guard: never a stack trace to a client
             log.exception("unexpected error request_id=%s", rid)
             resp = web.error_response(ServiceError(), rid)

@@ -93,13 +93,20 @@ def wait_for(check, seconds=20, every=0.3):
     return check()
 
 
+TEST_STACK_ENV = {"RATE_LIMITS": '{"login": {"limit": 100000}, "identity": {"limit": 100000}}',
+                  "RPC_TIMEOUT_SECONDS": "30"}
+
+
 def running_stack(name, **options):
     """A whole stack (RabbitMQ, FerretDB, stand-in, services, gateway) under ``name``: its own
     vhost, databases, ports and logs, reset at the start, demo staff seeded, stopped after."""
     from nameko.standalone.rpc import ClusterRpcProxy
     from tools.seed_demo import demo_staff
     from tools.stack import Stack
-    s = Stack(name, **options)
+    # every test logs in from 127.0.0.1 (the login and binding limits would trip), and
+    # functional tests on 2 busy cores must not be cut off at the 8 s production limit
+    extra_env = dict(TEST_STACK_ENV, **options.pop("extra_env", {}))
+    s = Stack(name, extra_env=extra_env, **options)
     s.ensure_infra()
     s.reset_data()
     try:

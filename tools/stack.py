@@ -179,10 +179,6 @@ class Stack:
             "HEALTH_SERVICES": ",".join(SERVICES),
             "CREDENTIAL_KEYS_FILE": os.path.join(self.data_root, "credential_keys.json"),
             "PYTHONPATH": ROOT,
-            # test stacks: every test logs in from 127.0.0.1 (the login and binding limits would
-            # trip), and functional tests on 2 busy cores must not be cut off at 8 s
-            **({"RATE_LIMITS": '{"login": {"limit": 100000}, "identity": {"limit": 100000}}',
-                "RPC_TIMEOUT_SECONDS": "30"} if self.name.startswith("test") else {}),
             "PYTHONUNBUFFERED": "1",
         })
         env.update(self.extra_env)
