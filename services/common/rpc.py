@@ -1,11 +1,37 @@
 """What every service entrypoint shares: the typed ``rpc`` decorator and schema loading."""
 import functools
+import logging
 
+import amqp.exceptions
+from kombu.exceptions import OperationalError
 from marshmallow import ValidationError
-from nameko.rpc import rpc as nameko_rpc
+from nameko.rpc import Rpc
 from pymongo.errors import ConnectionFailure, ServerSelectionTimeoutError
 
 from services.common.errors import ServiceError, Unavailable, ValidationFailed
+
+log = logging.getLogger(__name__)
+
+
+class _Rpc(Rpc):
+    """nameko's RPC entrypoint, except that a reply the broker cannot take is given up.
+
+    nameko sends the reply outside the worker's error handling: when the broker went away
+    while a call was being served, the failed reply publish killed the whole service
+    container (the process stayed up, serving nothing, until someone restarted it). The
+    caller has timed out by then anyway (504); the unacknowledged request is the broker's to
+    redeliver. Found by tests/faults/test_infra_faults.py (RabbitMQ restart under traffic)."""
+
+    def handle_result(self, message, worker_ctx, result, exc_info):
+        try:
+            return super().handle_result(message, worker_ctx, result, exc_info)
+        except (OperationalError, amqp.exceptions.ConnectionError, OSError) as exc:
+            log.warning("reply to %s not sent, the broker is unreachable: %s",
+                        worker_ctx.call_id if worker_ctx else "?", type(exc).__name__)
+            return result, exc_info
+
+
+nameko_rpc = _Rpc.decorator
 
 
 def rpc(method):
