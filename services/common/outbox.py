@@ -26,14 +26,19 @@ import datetime as dt
 import functools
 import logging
 import os
+import time
 import uuid
 
+import amqp.exceptions
 import eventlet
+from kombu import Connection
+from kombu.exceptions import OperationalError
 from nameko.amqp.publish import UndeliverableMessage
 from nameko.events import EventDispatcher
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import ConnectionFailure, DuplicateKeyError
 
 from services.common.clock import UTC, Clock
+from services.common.errors import Unavailable
 from services.common.mongo import upsert
 
 log = logging.getLogger(__name__)
@@ -47,6 +52,9 @@ PAGE = 500
 MAX_ATTEMPTS = 40                           # ~5 h of back-off, then "dead", for an operator
 UNROUTED_ATTEMPTS = 5                       # ~2.5 min for a subscriber to declare its queue
 EPOCH = dt.datetime(2000, 1, 1, tzinfo=UTC)
+# the broker cannot be reached: kombu gives up with OperationalError (not an OSError) after its
+# publish retries; amqp's connection errors may surface as they are
+BROKER_DOWN = (OperationalError, amqp.exceptions.ConnectionError, OSError, eventlet.Timeout)
 
 
 def event(event_type, payload, now):
@@ -94,6 +102,9 @@ class Outbox(EventDispatcher):
         super().__init__(**options)
 
     def setup(self):
+        # nameko declares the exchange here; with the broker down that raised and the service
+        # exited at start. Wait for the broker instead, as nameko's consumers do.
+        wait_for_broker(self.container.config["AMQP_URI"], self.container.service_name)
         super().setup()
         self.clock = Clock(self.container.config.get("CLOCK_OFFSET_FILE") or None)
         # fault-injection tests only: die like SIGKILL after a state change, before its publish
@@ -111,9 +122,24 @@ class Outbox(EventDispatcher):
                                extra_headers=headers, mandatory=True)
 
 
+def wait_for_broker(uri, who, max_delay=10):
+    delay = 1
+    while True:
+        try:
+            with Connection(uri, connect_timeout=3) as conn:
+                conn.ensure_connection(max_retries=1, timeout=3)
+            return
+        except Exception as exc:  # noqa: BLE001 - whatever it is, the broker is not usable yet
+            log.warning("%s: broker not reachable (%s), retrying in %ds", who,
+                        type(exc).__name__, delay)
+            eventlet.sleep(delay)
+            delay = min(delay * 2, max_delay)
+
+
 class _Relay:
     def __init__(self, provider, headers):
         self.provider, self.headers = provider, headers
+        self.broker_down = None     # the error of a publish that found no broker this pass
 
     def flush(self, collection, doc_id):
         if self.provider.crash_before_flush:
@@ -189,9 +215,14 @@ class _Relay:
             try:
                 if entry["kind"] == "audit":
                     upsert(db["audit"], {"_id": entry["id"]}, {"$setOnInsert": entry["record"]})
+                elif self.broker_down:   # it just failed us: do not wait on it again this pass
+                    raise self.broker_down
                 else:
                     self.provider.publish(entry, self.headers)
-            except (UndeliverableMessage, OSError, eventlet.Timeout) as exc:
+            except (UndeliverableMessage,) + BROKER_DOWN as exc:
+                # the state change stands; the entry is retried when the broker is back
+                if isinstance(exc, BROKER_DOWN):
+                    self.broker_down = exc
                 state, next_at = self._postpone(db, entry, attempts + 1, now, exc)
                 if state not in RESOLVED:
                     oldest_open = min(oldest_open or entry["created_at"], entry["created_at"])
@@ -247,6 +278,11 @@ class _Relay:
 
 
 HANDLER_LEASE = dt.timedelta(seconds=30)
+# nameko acks an event whose handler raised: an event that arrives while the database (or a
+# service the handler asks) is unreachable would be lost. The handler waits and tries again
+# instead, holding the message (unacked: redelivered elsewhere if this process dies).
+TRANSIENT = (ConnectionFailure, Unavailable, OperationalError)
+TRANSIENT_RETRY_SECONDS = 600
 
 
 def idempotent_handler(method):
@@ -255,39 +291,55 @@ def idempotent_handler(method):
     The handler's service must have ``self.store`` (a BaseStore). A claim document is written
     before the handler runs; a duplicate that finds it ``done`` is dropped; one that finds it
     still ``processing`` waits for the other worker (or takes over when its lease ran out,
-    e.g. after a crash), so a redelivered event is neither lost nor handled twice.
+    e.g. after a crash), so a redelivered event is neither lost nor handled twice. While the
+    database or a service it depends on is unreachable, the event waits (see TRANSIENT).
     """
     @functools.wraps(method)
     def wrapper(self, payload):
-        event_id = payload.get("event_id")
-        if not event_id:
-            return method(self, payload)
-        events = self.store.db["processed_events"]
-        deadline = self.store.clock.now() + HANDLER_LEASE * 2
+        give_up, delay = time.monotonic() + TRANSIENT_RETRY_SECONDS, 1
         while True:
-            now = self.store.clock.now()
             try:
-                events.insert_one({"_id": event_id, "state": "processing",
-                                   "lease_until": now + HANDLER_LEASE, "at": now})
-                break
-            except DuplicateKeyError:
-                taken = events.find_one_and_update(
-                    {"_id": event_id, "state": "processing", "lease_until": {"$lt": now}},
-                    {"$set": {"lease_until": now + HANDLER_LEASE}})
-                if taken:
-                    break
-                current = events.find_one({"_id": event_id})
-                if current and current["state"] == "done":
-                    log.info("duplicate event %s dropped by %s", event_id, method.__name__)
-                    return None
-                if now > deadline:
-                    raise RuntimeError("event %s stuck in processing" % event_id)
-                eventlet.sleep(0.5)
-        try:
-            result = method(self, payload)
-        except Exception:
-            events.delete_one({"_id": event_id, "state": "processing"})
-            raise
-        events.update_one({"_id": event_id}, {"$set": {"state": "done"}})
-        return result
+                return _handle_once(self, method, payload)
+            except TRANSIENT as exc:
+                if time.monotonic() > give_up:
+                    raise
+                log.warning("event %s (%s): %s, retrying in %ds", payload.get("event_id"),
+                            method.__name__, type(exc).__name__, delay)
+                eventlet.sleep(delay)
+                delay = min(delay * 2, 15)
     return wrapper
+
+
+def _handle_once(self, method, payload):
+    """One attempt: claim the event id, run the handler, mark it done."""
+    event_id = payload.get("event_id")
+    if not event_id:
+        return method(self, payload)
+    events = self.store.db["processed_events"]
+    deadline = self.store.clock.now() + HANDLER_LEASE * 2
+    while True:
+        now = self.store.clock.now()
+        try:
+            events.insert_one({"_id": event_id, "state": "processing",
+                               "lease_until": now + HANDLER_LEASE, "at": now})
+            break
+        except DuplicateKeyError:
+            taken = events.find_one_and_update(
+                {"_id": event_id, "state": "processing", "lease_until": {"$lt": now}},
+                {"$set": {"lease_until": now + HANDLER_LEASE}})
+            if taken:
+                break
+            current = events.find_one({"_id": event_id})
+            if current and current["state"] == "done":
+                log.info("duplicate event %s dropped by %s", event_id, method.__name__)
+                return None
+            if now > deadline:
+                raise RuntimeError("event %s stuck in processing" % event_id)
+            eventlet.sleep(0.5)
+    try:
+        result = method(self, payload)
+    except Exception:
+        events.delete_one({"_id": event_id, "state": "processing"})
+        raise
+    events.update_one({"_id": event_id}, {"$set": {"state": "done"}})
+    return result
