@@ -217,6 +217,17 @@ class Stack:
         return subprocess.run(["rabbitmqctl", "-q", *args], capture_output=True, text=True,
                               check=check, timeout=60)
 
+    def queue_counts(self):
+        """Tests: {queue name: (messages ready, messages unacknowledged)} in this stack's vhost."""
+        out = self._rabbitmqctl("list_queues", "-p", self.vhost, "--no-table-headers", "name",
+                                "messages_ready", "messages_unacknowledged", check=True).stdout
+        counts = {}
+        for line in out.splitlines():
+            parts = line.split()
+            if len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit():
+                counts[parts[0]] = (int(parts[1]), int(parts[2]))
+        return counts
+
     # -- private infrastructure (private_infra=True) ---------------------------------------------
     @property
     def broker_node(self):
