@@ -155,7 +155,7 @@ class Gateway:
         if previous is not None:
             if previous.get("state") != "done":
                 raise Conflict("相同的请求正在处理中，请稍后再试", code="IDEMPOTENCY_IN_PROGRESS")
-            resp = web.json_response(previous["status"], previous["body"], rid)
+            resp = web.json_response(previous["status"], self.store.replay_body(previous), rid)
             resp.headers["Idempotent-Replay"] = "true"
             return resp
         try:

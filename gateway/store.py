@@ -1,5 +1,6 @@
 """The gateway's own small database: idempotency keys and rate-limit counters."""
 import datetime as dt
+import json
 
 from pymongo import ReturnDocument
 
@@ -28,8 +29,18 @@ class GatewayStore(BaseStore):
             return rec
 
     def finish_idempotency(self, key, status, body):
-        self.db.idempotency.update_one({"_id": key},
-                                       {"$set": {"state": "done", "status": status, "body": body}})
+        """Keep the first answer as JSON text: a response is any JSON, and FerretDB v1 refuses
+        some as a document (nested arrays such as an institution's opening hours, keys with
+        dots or a leading $), which turned the write into a 500 after it had been done."""
+        self.db.idempotency.update_one({"_id": key}, {"$set": {
+            "state": "done", "status": status, "body_json": json.dumps(body, ensure_ascii=False)}})
+
+    @staticmethod
+    def replay_body(record):
+        """The stored first answer (records written before ``body_json`` kept ``body``)."""
+        if "body_json" in record:
+            return json.loads(record["body_json"])
+        return record.get("body")
 
     def release_idempotency(self, key):
         self.db.idempotency.delete_one({"_id": key, "state": "pending"})
