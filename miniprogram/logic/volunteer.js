@@ -48,6 +48,15 @@ function offerRow(o) {
   };
 }
 
+// A volunteer's own status (services/volunteer/profile.py) reads differently from a request's.
+const VOLUNTEER_STATUS = {
+  pending: '已提交，等待协调员审核',
+  active: '已通过审核，可以接单',
+  suspended: '暂停服务',
+  rejected: '未通过审核',
+  withdrawn: '已退出'
+};
+
 // GET /volunteers/me: {status, logged_minutes, service_hours: {stars, hours, next_stars,
 // minutes_to_next}, rating: {average, count}, ...}. Hours are floored to one decimal by the service.
 function profileView(me) {
@@ -62,7 +71,7 @@ function profileView(me) {
     next = '已是最高星级';
   }
   return {
-    status: p.status === 'pending' ? '已提交，等待协调员审核' : labels.statusText(p.status),
+    status: VOLUNTEER_STATUS[p.status] || labels.statusText(p.status),
     statusCode: p.status || '',
     hours,
     stars: '★'.repeat(stars) || '暂无星级',
@@ -112,6 +121,6 @@ function validateHelpRequest(form) {
 }
 
 module.exports = {
-  starsFor, nextStarHint, profileView, registrationBody, validateRegistration, offerRow, taskRow,
+  starsFor, nextStarHint, profileView, VOLUNTEER_STATUS, registrationBody, validateRegistration, offerRow, taskRow,
   helpRequestBody, validateHelpRequest, STAR_HOURS
 };

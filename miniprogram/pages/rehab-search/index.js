@@ -17,7 +17,8 @@ function institutionRow(i) {
   };
 }
 
-const ACCESS_TEXT = { step_free: '无障碍通道', wheelchair_toilet: '无障碍卫生间', lift: '电梯', parking: '无障碍停车位', sign_language: '手语服务', braille: '盲文标识' };
+// Accessibility attributes of an institution (services/rehab_booking/institution.py).
+const ACCESS_TEXT = { step_free: '无台阶或坡道通行', accessible_toilet: '无障碍卫生间', lift: '无障碍电梯', parking: '无障碍停车位', sign_language: '手语服务', braille: '盲文标识' };
 
 definePage({
   data: { services: labels.REHAB_SERVICES, regions: labels.REGIONS, service: '', region: '', institutions: [], searched: false, rescheduleId: '' },

@@ -29,7 +29,7 @@ definePage({
     }
     const res = await this.run(() => volunteer.register(logic.registrationBody(form)));
     if (!res) return null;
-    this.setData({ done: { status: labels.statusText(res.status) } });
+    this.setData({ done: { status: logic.VOLUNTEER_STATUS[res.status] || labels.statusText(res.status) } });
     await subscribe.offerAfterSubmit('volunteer_registered', '注册已提交');
     return res;
   }
