@@ -431,6 +431,12 @@ test('volunteer journey: register, get verified, see an offer for a help request
     await usePhone(vol);
     shared.volunteerName = makeName();
     await bindIdentity(shared.volunteerName, makeIdNumber());
+    const mePage = loadPage('me');
+    mePage.onLoad({});
+    await mePage.onShow();
+    noError(mePage, 'me page');
+    assert.equal(mePage.data.identityBound, true);
+    assert.equal(mePage.data.isVolunteer, false, 'not a volunteer yet: the me page offers to register');
     const page = loadPage('volunteer-register');
     page.onLoad({});
     page.toggleSkill(tap({ value: 'escort' }));
@@ -447,6 +453,8 @@ test('volunteer journey: register, get verified, see an offer for a help request
     const coordinator = await staff('volunteer_coordinator');
     const verified = await coordinator.client.post(`/admin/volunteers/${res.id}/verify`, {});
     assert.equal(verified.status, 'active');
+    await mePage.onShow();
+    assert.equal(mePage.data.isVolunteer, true, 'now the me page leads to the volunteer desk');
     const me = await volunteer.me();
     assert.equal(me.status, 'active');
     assert.deepEqual(me.skills, ['escort']);

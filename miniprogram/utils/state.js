@@ -29,7 +29,9 @@ function subscribe(fn) {
 }
 
 // GET /me → the list of people this account can act for.
-// Assumed shape: {account, person: {id, name_masked}|null, wards: [{person_id, name_masked, relationship}], volunteer}
+// Shape (miniprogram_api/identity/service.py): {account: {id, identity_bound, phone_masked},
+// person: {id, name, id_number_masked, household_region, residence_region, ...}|null,
+// wards: [{id, name, id_number_masked, relationship, ...}]}
 function peopleFromMe(me) {
   const people = [];
   const own = me && me.person;
@@ -45,7 +47,9 @@ function peopleFromMe(me) {
 
 function setMe(me) {
   state.me = me;
-  state.volunteer = (me && me.volunteer) || null;
+  // GET /me has no volunteer profile (the me page asks GET /volunteers/me): keep what is known
+  if (!me) state.volunteer = null;
+  else if (me.volunteer !== undefined) state.volunteer = me.volunteer || null;
   state.people = peopleFromMe(me);
   let stored = '';
   try { stored = getWx().getStorageSync(ACTING_KEY) || ''; } catch (e) { stored = ''; }

@@ -4,6 +4,7 @@ const volunteer = require('../../services/volunteer');
 const logic = require('../../logic/volunteer');
 const labels = require('../../config/labels');
 const { locate } = require('../../utils/location');
+const state = require('../../utils/state');
 const subscribe = require('../../utils/subscribe');
 
 const HOURS = ['08:00', '09:00', '12:00', '14:00', '18:00', '21:00'];
@@ -29,6 +30,7 @@ definePage({
     }
     const res = await this.run(() => volunteer.register(logic.registrationBody(form)));
     if (!res) return null;
+    state.state.volunteer = res;
     this.setData({ done: { status: logic.VOLUNTEER_STATUS[res.status] || labels.statusText(res.status) } });
     await subscribe.offerAfterSubmit('volunteer_registered', '注册已提交');
     return res;

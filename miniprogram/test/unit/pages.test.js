@@ -238,6 +238,23 @@ test('volunteer desk: TASK_TAKEN is explained; accept and check in/out call the 
   assert.equal(posted.length, 2);
 });
 
+test('me: whether the account volunteers comes from GET /volunteers/me (404 = not yet)', async () => {
+  let registered = false;
+  signedIn({
+    'GET /volunteers/me': () => (registered
+      ? { statusCode: 200, data: { id: 'vol_1', status: 'active' } }
+      : { statusCode: 404, data: { error: { code: 'NOT_A_VOLUNTEER', message: '您还没有注册为志愿者', details: {}, request_id: 'r' } } })
+  });
+  const page = loadPage('me');
+  page.onLoad({});
+  await page.onShow();
+  assert.equal(page.data.isVolunteer, false);
+  assert.equal(page.data.errorText, '');
+  registered = true;
+  await page.onShow();
+  assert.equal(page.data.isVolunteer, true);
+});
+
 test('display preferences: follow the system font size on first run; classes on the page root', () => {
   freshWx({ fontSizeSetting: 22 });
   assert.equal(state.loadPrefs().largeText, true);
