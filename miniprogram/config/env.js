@@ -12,6 +12,12 @@ const BASE_URLS = {
 // previewing on a real phone) by storing it under this key; see docs/miniprogram.md.
 const DEV_OVERRIDE_KEY = 'dev_gateway_url';
 
+// In develop only, against a development stack: the WeChat stand-in (tools/wechat_standin.py)
+// takes login codes `dev:<name>` instead of real ones, so a tester who stores a name under this
+// key signs in as that WeChat user (e.g. the demo citizens zhangsan, lisi, wangwu of `make run`).
+// Real WeChat refuses such codes, and trial/release builds never read the key.
+const DEV_LOGIN_KEY = 'dev_login_name';
+
 function envVersion(wxApi) {
   try {
     const info = wxApi.getAccountInfoSync();
@@ -31,4 +37,12 @@ function baseUrl(wxApi) {
   return BASE_URLS[env] || BASE_URLS.develop;
 }
 
-module.exports = { BASE_URLS, DEV_OVERRIDE_KEY, envVersion, baseUrl };
+// The stand-in login name to use instead of wx.login's code ('' = use wx.login).
+function devLoginName(wxApi) {
+  if (envVersion(wxApi) !== 'develop') return '';
+  let name = '';
+  try { name = wxApi.getStorageSync(DEV_LOGIN_KEY) || ''; } catch (e) { name = ''; }
+  return /^[A-Za-z0-9_.-]{1,40}$/.test(name) ? name : '';
+}
+
+module.exports = { BASE_URLS, DEV_OVERRIDE_KEY, DEV_LOGIN_KEY, envVersion, baseUrl, devLoginName };

@@ -36,6 +36,27 @@ test('sign-in: wx.login code goes to /auth/wechat-login, tokens are stored, /me 
   assert.equal(state.actingPerson().personId, 'p1');
 });
 
+test('sign-in: in develop a stored stand-in login name replaces the wx.login code; never in release', async () => {
+  const auth = require('../../utils/auth');
+  const env = require('../../config/env');
+  const codes = [];
+  const table = {
+    'POST /auth/wechat-login': (req) => { codes.push(json(req).code); return { statusCode: 200, data: { access_token: 'T', refresh_token: 'R', expires_in: 900, account: { id: 'a', identity_bound: true } } }; }
+  };
+  const wx = freshWx({ loginCode: 'real-wechat-code', handler: routes(table) });
+  wx.setStorageSync(env.DEV_LOGIN_KEY, 'zhangsan');
+  await auth.login();
+  await auth.login();
+  assert.match(codes[0], /^dev:zhangsan#\w+$/);
+  assert.notEqual(codes[0], codes[1], 'each code is new (the stand-in takes a code once)');
+  assert.equal(wx.calls.some((c) => c[0] === 'login'), false);
+
+  const release = freshWx({ loginCode: 'real-wechat-code', envVersion: 'release', handler: routes(table) });
+  release.setStorageSync(env.DEV_LOGIN_KEY, 'zhangsan');
+  await auth.login();
+  assert.equal(codes[2], 'real-wechat-code');
+});
+
 test('home: shows the person file and confirms a suggestion with one tap', async () => {
   let confirmed = null;
   const wx = signedIn({
