@@ -9,17 +9,18 @@ from services.common.mongo import BaseStore, DuplicateKeyError, upsert
 class IdentityStore(BaseStore):
     @staticmethod
     def ensure_indexes(db):
-        db.accounts.create_index("openid", unique=True)
-        db.persons.create_index("id_hash", unique=True)
         db.guardianships.create_index("person_id")
         db.guardianships.create_index("account_id")
         outbox.ensure_indexes(db)
+        BaseStore.backfill_keys(db, "openid", "accounts", "openid")
+        BaseStore.backfill_keys(db, "id_hash", "persons", "id_hash")
 
     # accounts -------------------------------------------------------------------------------
     def account_for_openid(self, openid):
         now = self.clock.now()
-        return upsert(self.db.accounts, {"openid": openid},
-                      {"$setOnInsert": {"_id": new_id("acc"), "created_at": now},
+        account_id = self.file_key("openid", openid, new_id("acc"))
+        return upsert(self.db.accounts, {"_id": account_id},
+                      {"$setOnInsert": {"openid": openid, "created_at": now},
                        "$set": {"last_login": now}},
                       find_and_return=True, return_document=ReturnDocument.AFTER)
 
@@ -35,16 +36,18 @@ class IdentityStore(BaseStore):
         return self.db.persons.find_one({"_id": person_id})
 
     def person_by_hash(self, id_hash):
-        return self.db.persons.find_one({"id_hash": id_hash})
+        person_id = self.key_ref("id_hash", id_hash)
+        return self.person(person_id) if person_id else None
 
     def ensure_person(self, id_hash, fields):
         """The person with this ID number, created if new. Returns (doc, created)."""
-        doc = dict(fields, _id=new_id("p"), id_hash=id_hash, created_at=self.clock.now())
-        try:
-            self.db.persons.insert_one(doc)
-            return doc, True
-        except DuplicateKeyError:
-            return self.person_by_hash(id_hash), False
+        new = new_id("p")
+        person_id = self.file_key("id_hash", id_hash, new)
+        # also completes a person whose key was filed by a caller that died before this insert
+        doc = upsert(self.db.persons, {"_id": person_id},
+                     {"$setOnInsert": dict(fields, id_hash=id_hash, created_at=self.clock.now())},
+                     find_and_return=True, return_document=ReturnDocument.AFTER)
+        return doc, person_id == new
 
     def fill_person(self, person_id, fields):
         """Set fields that are still empty (a person first known from a feed gets a name)."""

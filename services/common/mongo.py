@@ -111,6 +111,39 @@ class BaseStore:
     def release(self, key):
         self.db.claims.delete_one({"_id": key})
 
+    # natural keys ------------------------------------------------------------------------------
+    # FerretDB v1 finds a document fast only by ``{"_id": value}``; any other filter reads the
+    # whole collection (2 s among 24,400 persons). A natural key (an ID number's blind index, an
+    # openid, an account) therefore lives in a side collection ``keys_<name>`` as
+    # ``{_id: key, ref: id}``: a look-up by _id, and the unique _id makes a key point to one
+    # document even when two callers file it at once (MongoDB behaves the same).
+    def key_ref(self, name, key):
+        """The id filed under ``key``, or None."""
+        doc = self.db["keys_" + name].find_one({"_id": key})
+        return doc["ref"] if doc else None
+
+    def file_key(self, name, key, ref):
+        """File ``key`` → ``ref`` unless the key is taken; returns the id the key points to."""
+        try:
+            self.db["keys_" + name].insert_one({"_id": key, "ref": ref})
+            return ref
+        except DuplicateKeyError:
+            return self.key_ref(name, key)
+
+    @staticmethod
+    def backfill_keys(db, name, collection, field):
+        """Migration for documents stored before their key was filed (run at start; cheap when
+        the counts already agree)."""
+        keys, docs = db["keys_" + name], db[collection]
+        if keys.estimated_document_count() >= docs.estimated_document_count():
+            return
+        for doc in docs.find({}, {field: 1}):
+            if doc.get(field) is not None:
+                try:
+                    keys.insert_one({"_id": doc[field], "ref": doc["_id"]})
+                except DuplicateKeyError:
+                    pass
+
     @staticmethod
     def ensure_indexes(db):
         pass

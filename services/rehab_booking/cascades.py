@@ -28,8 +28,18 @@ def reminder_kinds():
 class Cascades(Flows):
     # sweeps -----------------------------------------------------------------------------------
     def sweep(self):
-        for job in (self.expire_holds, self.send_reminders, self.offer_waiting,
-                    self.close_stale_waitlist, self.finish_orphaning, self.recount_slots):
+        self._run(self.expire_holds, self.send_reminders, self.offer_waiting,
+                  self.close_stale_waitlist, self.recount_slots)
+
+    def repair(self):
+        """Rare (at start and every few minutes): the jobs that only find work after a crash.
+        Their queries read all slots and institutions (FerretDB v1 scans for any filter but
+        ``_id``), too much to do every 2 s at a city's scale."""
+        self._run(self.finish_orphaning)
+
+    @staticmethod
+    def _run(*jobs):
+        for job in jobs:
             try:
                 job()
             except Exception:  # noqa: BLE001 - one failing job must not stop the others
@@ -46,7 +56,7 @@ class Cascades(Flows):
 
     def recount_slots(self):
         """The slot counters are a cache of the seat documents: settle recent changes."""
-        self.store.recount_recent(self.now() - dt.timedelta(minutes=2))
+        self.store.recount_recent(self.now() - dt.timedelta(seconds=20))
 
     def expire_holds(self):
         now = self.now()

@@ -283,6 +283,10 @@ class RehabBookingService:
     def sweep(self):
         self.flows.sweep()
 
+    @timer(interval=300, eager=True)
+    def repair(self):
+        self.flows.repair()
+
     @timer(interval=5)
     def relay_outbox(self):
         self.outbox.sweep(self.store.db)

@@ -13,7 +13,7 @@ from pymongo import ASCENDING, ReturnDocument
 from services.common import outbox
 from services.common.clock import UTC
 from services.common.errors import Conflict
-from services.common.mongo import BaseStore, DuplicateKeyError
+from services.common.mongo import BaseStore, DuplicateKeyError, upsert
 from services.rehab_booking import states
 
 log = logging.getLogger(__name__)
@@ -65,7 +65,6 @@ class RehabBookingStore(BaseStore):
         db.waitlist.create_index([("person_id", ASCENDING), ("status", ASCENDING)])
         db.seats.create_index([("slot_id", ASCENDING)])
         db.seats.create_index([("booking_id", ASCENDING)])
-        db.slots.create_index([("seats_changed_at", ASCENDING)])
         outbox.ensure_indexes(db)
 
     # institutions -----------------------------------------------------------------------------
@@ -148,28 +147,41 @@ class RehabBookingStore(BaseStore):
         self.recount(slot_id)
         return n
 
-    def seat_counts(self, slot_id):
+    def seat_counts(self, slot_id, capacity=None):
+        """Seats are read one by one by _id (``{slot}#{n}``, n < capacity): FerretDB v1 would
+        scan every seat of every slot for ``{"slot_id": ...}``."""
         out = {"booked": 0, "general_booked": 0, "priority_booked": 0}
-        for seat in self.db.seats.find({"slot_id": slot_id}, {"pool": 1}):
-            out["booked"] += 1
-            out["%s_booked" % seat.get("pool", "general")] += 1
+        if capacity is None:
+            capacity = (self.slot(slot_id) or {}).get("capacity", 0)
+        for n in range(capacity):
+            seat = self.db.seats.find_one({"_id": "%s#%03d" % (slot_id, n)})
+            if seat:
+                out["booked"] += 1
+                out["%s_booked" % seat.get("pool", "general")] += 1
         return out
 
-    def recount(self, slot_id):
+    def recount(self, slot_id, settle=True):
+        """Counters from the seats. Two recounts can interleave and leave a stale figure, so a
+        changed slot is also listed in ``slot_recounts`` (small; read whole, unlike the slots)
+        for the sweep to recount again until the changes have settled."""
+        now = self.clock.now()
+        if settle:
+            upsert(self.db.slot_recounts, {"_id": slot_id}, {"$set": {"at": now}})
         counts = self.seat_counts(slot_id)
-        self.db.slots.update_one({"_id": slot_id}, {"$set": dict(
-            counts, seats_changed_at=self.clock.now())})
+        self.db.slots.update_one({"_id": slot_id}, {"$set": dict(counts, seats_changed_at=now)})
         return counts
 
     def recount_recent(self, since):
-        for slot in self.db.slots.find({"seats_changed_at": {"$gte": since}}, {"_id": 1}):
-            self.recount(slot["_id"])
+        for mark in list(self.db.slot_recounts.find()):
+            self.recount(mark["_id"], settle=False)
+            if mark["at"] < since:
+                self.db.slot_recounts.delete_one({"_id": mark["_id"], "at": mark["at"]})
 
     def fresh_slot(self, slot_id):
         """The slot with its counters taken from the seats themselves."""
         slot = self.slot(slot_id)
         if slot is not None:
-            slot.update(self.seat_counts(slot_id))
+            slot.update(self.seat_counts(slot_id, slot.get("capacity", 0)))
         return slot
 
     def update_slot(self, flt, update):

@@ -62,7 +62,8 @@ class VolunteerService(ExecutionMixin, StaffMixin):
         me = self.identity.me(actor)
         person = me.get("person") or {}
         now = self.store.clock.now()
-        vid = new_id("vol")
+        # a key filed by a registration that died before its insert is taken over here
+        vid = self.store.volunteer_id_for_account(actor["account_id"], new_id("vol"))
         name = person.get("name") or data.get("name")
         doc = dict(profile, _id=vid, account_id=actor["account_id"], person_id=person.get("id"),
                    name_enc=self.pii.encrypt(name) if name else None,

@@ -38,7 +38,7 @@ class VolunteerStore(BaseStore):
 
     @staticmethod
     def ensure_indexes(db):
-        db.volunteers.create_index("account_id", unique=True)
+        BaseStore.backfill_keys(db, "account", "volunteers", "account_id")
         db.volunteers.create_index([("status", 1), ("home_region", 1)])
         db.volunteers.create_index([("status", 1), ("skills", 1), ("location.lat", 1)])
         db.tasks.create_index([("status", 1), ("wave_expires_at", 1)])
@@ -90,10 +90,16 @@ class VolunteerStore(BaseStore):
         return self.db.volunteers.find_one({"_id": volunteer_id}) if volunteer_id else None
 
     def volunteer_by_account(self, account_id):
-        return self.db.volunteers.find_one({"account_id": account_id}) if account_id else None
+        vid = self.key_ref("account", account_id) if account_id else None
+        return self.volunteer(vid) if vid else None
+
+    def volunteer_id_for_account(self, account_id, new_vid):
+        """The volunteer id of this account: ``new_vid`` when the account registers first."""
+        return self.file_key("account", account_id, new_vid)
 
     def volunteers_by_ids(self, ids):
-        return {v["_id"]: v for v in self.db.volunteers.find({"_id": {"$in": list(ids)}})} if ids else {}
+        found = (self.db.volunteers.find_one({"_id": i}) for i in ids)  # by _id: no scan
+        return {v["_id"]: v for v in found if v}
 
     def candidates(self, skill, box):
         return list(self.db.volunteers.find({

@@ -40,7 +40,8 @@ def test_escort_requested_becomes_a_task_once_and_escort_cancelled_cancels_it(ap
                                                    "escort_dedupe_key": dedupe, "booking_id": booking,
                                                    "person_id": me["person"]["id"], "reason": "预约已取消"})
     assert wait_for(lambda: get(api, "/volunteer/requests/%s" % item["id"], coord).json()["status"] == "cancelled")
-    assert offer_for(api, vol, item["id"], status="withdrawn")
+    # the offers are closed by the follow-ups right after the task's own update
+    assert wait_for(lambda: offer_for(api, vol, item["id"], status="withdrawn"))
     assert board_item(api, coord, source_ref=booking) is None
     assert not [i for i in offers(api, vol) if i["request_id"] == item["id"]]
 
