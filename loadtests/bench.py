@@ -29,6 +29,7 @@ from nameko.standalone.rpc import ClusterRpcProxy  # noqa: E402
 from tools.stack import ROOT, Stack  # noqa: E402
 
 LOCUST = os.path.join(ROOT, ".venv-load", "bin", "locust")
+PYSPY = os.path.join(ROOT, ".venv-load", "bin", "py-spy")
 
 
 def percentile(values, p):
@@ -71,6 +72,41 @@ def locust_run(host, user_class, users, seconds, out_dir):
             "p95_ms": float(row["95%"]), "p99_ms": float(row["99%"])}
 
 
+def profile(stack, name, seconds, out_dir):
+    """py-spy on the gateway and identity (the read's two processes) while locust runs."""
+    spies = []
+    for label in ("gateway", "identity"):
+        raw = os.path.join(out_dir, "%s-%s.txt" % (name, label))
+        spy = subprocess.Popen([PYSPY, "record", "--format", "raw", "--nonblocking", "-r", "200",
+                                "-d", str(seconds), "-o", raw, "-p", str(stack.process(label).pid)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        spies.append((label, spy, raw))
+    return spies
+
+
+def summarise_profile(raw_path, top=10):
+    """From py-spy's collapsed stacks: the share of samples spent in each frame of our own code
+    (inclusive) and the frames the process was in when sampled (self): where the time goes."""
+    ours, own, samples = {}, {}, 0
+    try:
+        lines = open(raw_path).read().splitlines()
+    except OSError:
+        return {}
+    for line in lines:
+        stack_text, _, count = line.rpartition(" ")
+        frames = [f for f in stack_text.split(";") if f]
+        n, samples = int(count), samples + int(count)
+        for frame in {f for f in frames if ROOT in f and ".venv" not in f}:
+            ours[frame] = ours.get(frame, 0) + n
+        if frames:
+            own[frames[-1]] = own.get(frames[-1], 0) + n
+
+    def ranked(counts):
+        return [[f.replace(ROOT + "/", ""), round(100.0 * n / samples, 1)]
+                for f, n in sorted(counts.items(), key=lambda kv: -kv[1])[:top]]
+    return {"samples": samples, "our_code_inclusive_pct": ranked(ours), "self_pct": ranked(own)}
+
+
 def measure_edge(stack, users, seconds, out_dir):
     """Bare RPC, then the gateway's read and write at the same concurrency."""
     out = {"replicas": stack.replicas}
@@ -82,7 +118,11 @@ def measure_edge(stack, users, seconds, out_dir):
     print("  ", out["bare_rpc"])
     for name, cls in (("gateway_read", "ReadUser"), ("gateway_write", "WriteUser")):
         print("bench: %s through the gateway (locust %s) ..." % (name, cls))
+        spies = profile(stack, name, seconds, out_dir) if os.environ.get("BENCH_PROFILE") else []
         out[name] = locust_run(stack.url, cls, users, seconds, out_dir)
+        for label, spy, raw in spies:
+            spy.wait(60)
+            out[name].setdefault("profile", {})[label] = summarise_profile(raw)
         out[name]["ratio_to_bare_rpc"] = round(out[name]["rps"] / max(out["bare_rpc"]["rps"], 0.1), 2)
         print("  ", out[name])
     return out
