@@ -9,10 +9,11 @@ change state without leaving its event and its audit record behind. Then:
   audit records into the ``audit`` collection;
 - ``Outbox.sweep(db)`` (a service's ``@timer``) does the same for anything left behind: every
   call retries the entries a failed publish listed in ``outbox_retry`` (a broker outage); the
-  first call in a process and one every ``FULL_SWEEP`` also scan the state collections for
-  entries newer than a per-collection watermark (a crash between a write and its flush). The
-  full scan is rare because FerretDB v1 reads a whole collection for any filter but ``_id``:
-  every 5 s on 24,400 persons it was most of the database's work (docs/benchmarks.md);
+  first call in a process (a restart after a crash between a write and its flush) and one
+  every ``FULL_SWEEP`` (a flush that failed without a crash) also scan the state collections
+  for entries newer than a per-collection watermark. The full scan is rare because FerretDB v1
+  reads a whole collection for any filter but ``_id``: every 5 s on 24,400 persons it was most
+  of the database's work, and one scan of that collection takes 2-30 s (docs/benchmarks.md);
 - ``idempotent_handler`` makes an event handler drop an event id it has already processed.
 
 The relay never writes to the state documents: FerretDB v1 applies updates as read-modify-
@@ -46,7 +47,7 @@ log = logging.getLogger(__name__)
 DELIVERED, STATE, RETRY = "outbox_delivered", "outbox_state", "outbox_retry"
 RESOLVED = ("done", "unrouted", "dead")
 SWEEP_GRACE = dt.timedelta(seconds=5)      # leave fresh entries to the inline flush
-FULL_SWEEP = dt.timedelta(minutes=5)
+FULL_SWEEP = dt.timedelta(minutes=int(os.environ.get("OUTBOX_FULL_SWEEP_MINUTES", 30)))
 LEASE = dt.timedelta(seconds=30)
 PAGE = 500
 MAX_ATTEMPTS = 40                           # ~5 h of back-off, then "dead", for an operator
