@@ -7,7 +7,9 @@ document format (read from its store.py / service.py), the scale of Banan 500113
     services.common.crypto.PersonalData, blind index ``id_hash``), the event-carried certificate
     copy in subsidy ``people`` and rehab_booking ``people``, subsidy household statuses, and one
     active monthly entitlement each (grades 1–2: nursing_allowance; 3–4: living_allowance on a
-    dibao household) starting this month, so the monthly payout batch has 24,400 lines;
+    dibao household) starting this month, so the monthly payout batch has 24,400 lines; the
+    entitlement's ``_id`` is the one subsidy derives from the person and the benefit
+    (``sent_{person_id}_{policy_code}_1``): subsidy finds a person's documents by ``_id`` only;
   * 50 designated institutions with a month of slots (the rehab_booking service's own RPC as
     county_dpf: one institution call and one schedule call each, 30 days x 5 slots per call);
   * 2,000 active volunteers (volunteer ``volunteers``, profile validated by the service's own
@@ -40,6 +42,7 @@ import requests  # noqa: E402
 from services.common import idnumber  # noqa: E402
 from services.common.crypto import PersonalData  # noqa: E402
 from services.common.clock import SHANGHAI  # noqa: E402
+from services.subsidy.store import entitlement_id  # noqa: E402
 
 REGION = "500113"
 HOLDERS = 24400
@@ -116,7 +119,7 @@ def holders(client, prefix, pii, n, now):
             "id": cid, "status": "valid", "category": category, "grade": grade,
             "severe": severe, "region": REGION, "valid_until": valid_until}})
         code = "nursing_allowance" if severe else "living_allowance"
-        ent_id = "sent_load%016d" % i
+        ent_id = entitlement_id(pid, code)   # the id subsidy reads a person's grants by
         ents.append({"_id": ent_id, "held_key": "%s:%s" % (pid, code), "person_id": pid,
                      "policy_code": code, "policy_name": POLICY_NAMES[code], "kind": "monthly",
                      "region": REGION, "start_month": month, "end_month": None,

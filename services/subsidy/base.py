@@ -4,9 +4,8 @@ import logging
 
 from services.common import authz, outbox
 from services.common.errors import Conflict, Forbidden, NotFound, RuleRefused
-from services.common.ids import new_id
 from services.subsidy import discovery, policy, rules, views, workflow
-from services.subsidy.store import HELD_STATUSES, OPEN_STATUSES
+from services.subsidy.store import HELD_STATUSES, OPEN_STATUSES, suggestion_id
 
 log = logging.getLogger(__name__)
 CATALOGUE = policy.load_all()
@@ -69,7 +68,7 @@ class SubsidyBase:
                 code="NOT_ELIGIBLE")
         if code in facts["benefits_held"]:
             raise Conflict("您已享受%s，无需重复申请" % pol["short_name"], code="ALREADY_ENTITLED")
-        app_id = new_id("sapp")
+        app_id = self.store.next_application_id(person_id, code)   # sapp_{person}_{code}_{n}
         doc = {"_id": app_id, "person_id": person_id, "policy_code": code,
                "policy_name": pol["name"], "status": "submitted",
                "filing_region": where["filing_region"],
@@ -145,7 +144,7 @@ class SubsidyBase:
                 except (Conflict, RuleRefused, NotFound) as exc:
                     log.info("automatic case not opened: %s", exc.code)
                 continue
-            sug_id = new_id("ssug")
+            sug_id = suggestion_id(person_id, item["policy_code"])   # one per benefit, ever
             doc = {"_id": sug_id, "key": "%s:%s" % (person_id, item["policy_code"]),
                    "person_id": person_id, "policy_code": item["policy_code"],
                    "policy_name": item["policy_name"], "region": handling, "status": "open",

@@ -8,8 +8,9 @@ Rules: monthly benefits pay every month from ``start_month`` (= month of applica
 yearly ones in ``start_month`` and each anniversary month; one-off ones in ``start_month`` only.
 A month's amount is the version in force on the **first day of that month** (so a change from
 2024-07-15 first pays in August). Line id ``{entitlement_id}:{YYYY-MM}`` is deterministic:
-a unique index on it makes double payment impossible; ``paid_line_ids`` lets arrears be added
-without repeating what was paid. Supervision lives in supervision.py (re-exported here).
+a unique index on it makes double payment impossible; ``paid_line_ids`` and the ledger
+``paid_through`` let arrears be added without repeating what was paid. Supervision lives in
+supervision.py (re-exported here).
 """
 import csv
 import datetime as dt
@@ -85,27 +86,58 @@ def line_id(entitlement_id, month):
     return "%s:%s" % (entitlement_id, month)
 
 
+def line_months(entitlement, up_to_month):
+    """The months for which a line of ``entitlement`` may exist, up to ``up_to_month``: its due
+    months without the end bounds (a line paid before a death became known stays on file, as a
+    recovery). Reading these ids one by one is how a person's payments are found by ``_id``."""
+    return due_months(dict(entitlement, end_month=None, phase_out_until=None),
+                      entitlement.get("kind") or "monthly", up_to_month)
+
+
+def chunked(items, size):
+    """``items`` in consecutive lists of at most ``size``."""
+    items = list(items)
+    return [items[k:k + size] for k in range(0, len(items), size)]
+
+
 def compute_batch(region, month, entitlements, region_policies, now, paid_line_ids=(),
-                  include_arrears=True):
+                  include_arrears=True, paid_through=None):
     """Lines for ``region`` and ``month``. Returns ``{batch_id, region, month, lines, skipped,
-    totals}`` with lines ``{line_id, batch_id, entitlement_id, person_id, policy_code, month,
-    amount_fen, status: "pending"}`` sorted by line_id; totals ``{count, amount_fen,
-    by_policy: {code: {count, amount_fen}}}``; skipped ``[{entitlement_id, month, reason}]``."""
+    totals, paid_through}`` with lines ``{line_id, batch_id, entitlement_id, person_id,
+    policy_code, month, amount_fen, status: "pending"}`` sorted by line_id; totals ``{count,
+    amount_fen, by_policy: {code: {count, amount_fen}}}``; skipped ``[{entitlement_id, month,
+    reason}]``.
+
+    What is already paid: ``paid_line_ids``, and ``paid_through`` (the batch ledger,
+    ``{entitlement_id: "YYYY-MM"}``: every due month up to that month has a line, so only later
+    months are candidates). A candidate that turns out to exist is refused by its unique id when
+    written, so a ledger that lags only costs a refused insert, never a second payment. The
+    result's ``paid_through`` is the ledger once ``lines`` are written: for each payable
+    entitlement, ``month`` — or the month before its first skipped month (no amount in force:
+    tried again next time); an entitlement whose policy is missing keeps what it had; one that
+    is not payable is left out."""
     check_batch_month(month, now)
     batch_id = "%s:%s" % (region, month)
     paid = set(paid_line_ids)
+    through_in, through_out = paid_through or {}, {}
     lines, skipped = [], []
     for ent in entitlements:
         if ent.get("region") != region or ent.get("status") not in PAYABLE:
             continue
+        known = through_in.get(ent["id"])
         pol = region_policies.get(ent["policy_code"])
         if pol is None:
             skipped.append({"entitlement_id": ent["id"], "month": month,
                             "reason": "该地区没有此项补贴"})
+            if known:
+                through_out[ent["id"]] = known
             continue
         months = due_months(ent, pol["kind"], month)
+        if known:
+            months = [m for m in months if month_index(m) > month_index(known)]
         if not include_arrears:
             months = [m for m in months if m == month]
+        first_skip = None
         for m in months:
             lid = line_id(ent["id"], m)
             if lid in paid:
@@ -115,13 +147,19 @@ def compute_batch(region, month, entitlements, region_policies, now, paid_line_i
             if amount is None:
                 skipped.append({"entitlement_id": ent["id"], "month": m,
                                 "reason": "该月没有适用的补贴标准"})
+                first_skip = first_skip or m
                 continue
             lines.append({"line_id": lid, "batch_id": batch_id, "entitlement_id": ent["id"],
                           "person_id": ent["person_id"], "policy_code": ent["policy_code"],
                           "month": m, "amount_fen": amount, "status": "pending"})
+        if include_arrears:
+            done = month if first_skip is None else month_from_index(month_index(first_skip) - 1)
+            through_out[ent["id"]] = max(done, known or done, key=month_index)
+        elif known:
+            through_out[ent["id"]] = known
     lines.sort(key=lambda x: x["line_id"])
     return {"batch_id": batch_id, "region": region, "month": month, "lines": lines,
-            "skipped": skipped, "totals": totals(lines)}
+            "skipped": skipped, "totals": totals(lines), "paid_through": through_out}
 
 
 def totals(lines):
@@ -132,6 +170,18 @@ def totals(lines):
         t["amount_fen"] += ln["amount_fen"]
     return {"count": len(lines), "amount_fen": sum(ln["amount_fen"] for ln in lines),
             "by_policy": by_policy}
+
+
+def add_totals(a, b):
+    """The sum of two ``totals()`` results (a batch run adds its lines to the earlier runs')."""
+    out = {"count": a["count"] + b["count"], "amount_fen": a["amount_fen"] + b["amount_fen"],
+           "by_policy": {}}
+    for part in (a, b):
+        for code, t in part["by_policy"].items():
+            o = out["by_policy"].setdefault(code, {"count": 0, "amount_fen": 0})
+            o["count"] += t["count"]
+            o["amount_fen"] += t["amount_fen"]
+    return out
 
 
 def fen_to_yuan(fen):

@@ -5,6 +5,8 @@ Entry points are thin; the rules live in policy.py, rules.py, workflow.py, payme
 supervision.py and discovery.py. Money entrypoints: payouts_entry.py; events and the
 civil-affairs feed: feeds_entry.py; shared helpers: base.py.
 """
+import datetime as dt
+
 from nameko.extensions import DependencyProvider
 from nameko.rpc import RpcProxy
 from nameko.timer import timer
@@ -21,6 +23,7 @@ from services.subsidy.payouts_entry import PayoutEntrypoints
 from services.subsidy.store import HELD_STATUSES, OUTBOX_COLLECTIONS, SubsidyStore
 
 STEP_OF_ROLE = {role: step for step, role in policy.REVIEW_STEPS.items()}
+GRANT_GRACE = dt.timedelta(minutes=2)
 READ_ALL_ROLES = {"admin", "auditor"}
 COVERAGE = ("living_allowance", "nursing_allowance")
 
@@ -114,10 +117,12 @@ class SubsidyService(SubsidyBase, FeedEntrypoints, PayoutEntrypoints):
         note = step["audit"]["reason"] or ""
         if to in workflow.TERMINAL:
             fields["open_key"] = "closed:" + doc["_id"]
-        if to == "approved":
+        if to == "approved":   # the entitlement's id is fixed now: granting it is repeatable
             fields.update(entitlement_pending=True, approved_at=now,
-                          entitlement_id="sent_" + doc["_id"].split("_", 1)[1])
+                          entitlement_id=self.store.next_entitlement_id(doc["person_id"],
+                                                                        doc["policy_code"]))
             note = "自%s起按月发放" % doc["start_month"]
+            self.store.grant_pending(doc["_id"])
         elif to in policy.REVIEW_STEPS:
             note = note or "已转%s" % views.STATUS_CN[to]
         entries = [outbox.audit(actor, doc["_id"], data["action"], doc["status"], to, now,
@@ -129,6 +134,8 @@ class SubsidyService(SubsidyBase, FeedEntrypoints, PayoutEntrypoints):
         moved = self.store.move_application(doc["_id"], doc["status"], fields, step["audit"],
                                             entries)
         if moved is None:
+            if to == "approved":
+                self.store.drop_grant_pending(doc["_id"])
             raise Conflict("该申请已被其他人处理，请刷新后再试", code="ILLEGAL_TRANSITION")
         self.outbox.flush(self.store.db.applications, doc["_id"])
         if to == "approved":
@@ -219,14 +226,15 @@ class SubsidyService(SubsidyBase, FeedEntrypoints, PayoutEntrypoints):
     def person_summary(self, actor, person_id):
         self._require_reader(actor, person_id)
         now = self.store.clock.now()
+        ents = self.store.entitlements_for(person_id)
         return {"suggestions": [views.suggestion_view(s)
                                 for s in self.store.suggestions_for(person_id)
                                 if s["status"] == "open"],
                 "applications": [views.application_view(a, now, chain_of(a))
                                  for a in self.store.applications_for(person_id)],
-                "entitlements": [views.entitlement_view(e)
-                                 for e in self.store.entitlements_for(person_id)],
-                "payments": [views.line_view(ln) for ln in self.store.lines_for(person_id)]}
+                "entitlements": [views.entitlement_view(e) for e in ents],
+                "payments": [views.line_view(ln)
+                             for ln in self.store.lines_for(person_id, ents)]}
 
     # staff: queue and dashboard ---------------------------------------------------------------
     @rpc
@@ -297,6 +305,12 @@ class SubsidyService(SubsidyBase, FeedEntrypoints, PayoutEntrypoints):
     # timers -----------------------------------------------------------------------------------
     @timer(interval=5)
     def relay_outbox(self):
-        for app in self.store.approved_without_entitlement():   # crash after approval
-            self._grant(app)
+        now = self.store.clock.now()
+        for pending in self.store.grants_pending():   # a crash between approval and grant
+            app = self.store.application(pending["_id"])
+            if app and app["status"] == "approved" and app.get("entitlement_id"):
+                self._grant(app)
+            elif now - pending["at"] > GRANT_GRACE:   # the approval itself never happened
+                self.store.drop_grant_pending(pending["_id"])
+        self._announce_chunks()
         self.outbox.sweep(self.store.db)

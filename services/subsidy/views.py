@@ -1,5 +1,6 @@
 """Helpers of the subsidy service: facts assembly, notify events and response views. Pure."""
 import datetime as dt
+import uuid
 
 from services.common import outbox
 from services.common.clock import SHANGHAI, iso
@@ -71,6 +72,29 @@ def build_facts(ident, local, held=()):
             "previous_household_status": local.get("previous_household_status"),
             "household_status_since": local.get("household_status_since"),
             "per_capita_income_fen": local.get("per_capita_income_fen")}
+
+
+IDENTITY_CACHE = ("birth_date", "household_region", "residence_region")
+
+
+def cached_identity(local):
+    """What identity's person_facts gave subsidy last time (kept on the local copy by
+    SubsidyBase._facts), in person_facts' shape; None when identity was never asked."""
+    if not all(k in local for k in IDENTITY_CACHE):
+        return None
+    return {"birth_date": local["birth_date"], "household_region": local["household_region"],
+            "residence_region": local["residence_region"], "deceased_on": local.get("death_date")}
+
+
+def payment_notice(line, title, now):
+    """The citizen's notify event for a new payment line (template ``payment``), with an event id
+    derived from the line id: announcing a chunk again sends the same events (the notifier
+    drops an event id it has seen)."""
+    ev = notify(line["person_id"], now, title, None, "%s月补贴已提交银行发放" % line["month"],
+                template="payment", amount=payments.fen_to_yuan(line["amount_fen"]) + "元",
+                page="pages/subsidy/payments")
+    ev["id"] = uuid.uuid5(uuid.NAMESPACE_URL, "subsidy-payment:" + line["line_id"]).hex
+    return ev
 
 
 def month_now(now):

@@ -168,3 +168,48 @@ def test_discovery_respects_exclusions_from_held_benefits():
     codes = [s["policy_code"] for s in out]
     assert "home_modification" not in codes and "nursing_allowance" in codes
     assert all(s["mode"] == "suggest" for s in out)
+
+
+def test_the_batch_ledger_replaces_reading_every_paid_line():
+    ents = [ent(1), ent(2, "nursing_allowance", grade=2, start="2024-08")]
+    first = payments.compute_batch("330200", "2024-08", ents, NB, NOW)
+    assert first["paid_through"] == {"e1": "2024-08", "e2": "2024-08"}
+    # next month: only the new month is a candidate, without knowing any line id
+    nxt = payments.compute_batch("330200", "2024-09", ents, NB, NOW,
+                                 paid_through=first["paid_through"])
+    assert [ln["line_id"] for ln in nxt["lines"]] == ["e1:2024-09", "e2:2024-09"]
+    # a re-run of the month: nothing; a late entitlement (not in the ledger): its arrears
+    late = ent(3, start="2024-07")
+    again = payments.compute_batch("330200", "2024-09", ents + [late], NB, NOW,
+                                   paid_through=nxt["paid_through"])
+    assert [ln["line_id"] for ln in again["lines"]] == ["e3:2024-07", "e3:2024-08", "e3:2024-09"]
+    assert again["paid_through"] == {"e1": "2024-09", "e2": "2024-09", "e3": "2024-09"}
+    # a ledger ahead of the month asked (a later batch ran first) never moves back
+    early = payments.compute_batch("330200", "2024-08", ents, NB, NOW,
+                                   paid_through=again["paid_through"])
+    assert early["lines"] == [] and early["paid_through"]["e1"] == "2024-09"
+    # not payable any more: left out of the ledger
+    gone = payments.compute_batch("330200", "2024-09", [dict(ents[0], status="suspended")], NB,
+                                  NOW, paid_through=again["paid_through"])
+    assert gone["paid_through"] == {}
+
+
+def test_the_ledger_stops_before_a_month_without_an_amount_and_keeps_a_missing_policy():
+    gap = {"kind": "monthly", "versions": [
+        {"effective_from": dt.date(2024, 5, 1), "effective_to": dt.date(2024, 6, 30),
+         "amounts_fen": {"default": 100}, "example": False, "conditions": {}},
+        {"effective_from": dt.date(2024, 8, 1), "effective_to": None,
+         "amounts_fen": {"default": 200}, "example": False, "conditions": {}}]}
+    out = payments.compute_batch("330200", "2024-09", [ent(1, start="2024-05")],
+                                 {"living_allowance": gap}, NOW)
+    assert [ln["month"] for ln in out["lines"]] == ["2024-05", "2024-06", "2024-08", "2024-09"]
+    assert [s["month"] for s in out["skipped"]] == ["2024-07"]
+    assert out["paid_through"] == {"e1": "2024-06"}   # July is tried again next time
+    lost = payments.compute_batch("330200", "2024-09", [ent(1, start="2024-05")], {}, NOW,
+                                  paid_through={"e1": "2024-06"})
+    assert lost["lines"] == [] and lost["paid_through"] == {"e1": "2024-06"}
+    t = payments.add_totals(out["totals"], payments.totals([
+        {"policy_code": "nursing_allowance", "amount_fen": 5}]))
+    assert t == {"count": 5, "amount_fen": 605, "by_policy": {
+        "living_allowance": {"count": 4, "amount_fen": 600},
+        "nursing_allowance": {"count": 1, "amount_fen": 5}}}
