@@ -99,8 +99,9 @@ class Cascades(Flows):
     def close_stale_waitlist(self):
         now = self.now()
         for e in self.store.waitlist(domain.waitlist.stale_filter(now), limit=200):
-            self.store.update_waitlist({"_id": e["_id"], "status": "waiting"},
-                                       {"$set": {"status": "closed", "settled_at": now}})
+            self.move_waitlist({"_id": e["_id"], "status": "waiting"},
+                               {"$set": {"status": "closed", "settled_at": now}},
+                               action="close", reason="候补日期已过")
 
     def finish_orphaning(self):
         """Cascades cut short by a crash: closed slots and removed institutions not yet done."""
@@ -131,8 +132,9 @@ class Cascades(Flows):
         self._each(self.store.bookings(orphaning.orphanable_filter_for_slot(slot["_id"])),
                    lambda b: self.orphan_booking(b, reason))
         for e in self.store.waitlist({"slot_id": slot["_id"], "status": "waiting"}):
-            self.store.update_waitlist({"_id": e["_id"], "status": "waiting"},
-                                       {"$set": {"status": "closed", "closed_reason": "slot_closed"}})
+            self.move_waitlist({"_id": e["_id"], "status": "waiting"},
+                               {"$set": {"status": "closed", "closed_reason": "slot_closed"}},
+                               action="close", reason="slot_closed")
         self.store.update_slot({"_id": slot["_id"], "orphaning_done": False},
                                {"$set": {"orphaning_done": True}})
 
@@ -190,8 +192,9 @@ class Cascades(Flows):
                 log.warning("person_died: booking %s not cancelled: %s", b["_id"], exc.code)
         for e in self.store.waitlist({"person_id": person_id,
                                       "status": {"$in": list(domain.waitlist.OPEN_STATES)}}):
-            self.store.update_waitlist({"_id": e["_id"], "status": e["status"]},
-                                       {"$set": {"status": "closed", "closed_reason": "deceased"}})
+            self.move_waitlist({"_id": e["_id"], "status": e["status"]},
+                               {"$set": {"status": "closed", "closed_reason": "deceased"}},
+                               action="close", reason="deceased")
 
     # staff writes: institutions and schedules -------------------------------------------------
     def save_institution(self, actor, data):
@@ -259,7 +262,7 @@ class Cascades(Flows):
         slots = domain.expand_slots(inst, templates, data["from_"], data["to"], policy,
                                     holidays=data.get("holidays") or (), now=now)
         sid = new_id("sch")
-        created = sum(1 for s in slots if self.store.upsert_slot(*domain.slot_upsert(s)))
+        created = self.store.insert_slots(slots)
         self.store.insert_schedule({
             "_id": sid, "institution_id": inst["id"], "templates": templates,
             "from": data["from_"].isoformat(), "to": data["to"].isoformat(),

@@ -11,7 +11,7 @@ from services.rehab_booking.institution import (ACCESSIBILITY_ATTRIBUTES,  # noq
                                                 ensure_bookable, is_bookable,
                                                 validate_institution)
 from services.rehab_booking.schedule import (close_slot, expand_slots, slot_id,  # noqa: F401
-                                             slot_upsert, slots_to_close_for_removed_institution,
+                                             slots_to_close_for_removed_institution,
                                              validate_template)
 from services.rehab_booking.eligibility import (check_eligibility, ensure_eligible,  # noqa: F401
                                                 is_priority, needs_staff_confirmation,

@@ -235,11 +235,26 @@ class Flows:
         return views.booking_view(doc, inst)
 
     # waitlist ---------------------------------------------------------------------------------
+    def move_waitlist(self, flt, update, action, actor=None, reason=None):
+        """A waitlist entry changes status (``flt`` guards the from-status): the change and its
+        audit record in one update, then the relay copies the record. The updated entry or
+        None when the guard did not hold."""
+        now, frm = self.now(), flt.get("status")
+        entry = outbox.audit(actor or SYSTEM, flt["_id"], action,
+                             frm if isinstance(frm, str) else None, update["$set"]["status"],
+                             now, reason)
+        update = dict(update, **{"$push": dict(update.get("$push") or {}, _outbox=entry)})
+        doc = self.store.update_waitlist(flt, update)
+        if doc is not None:
+            self.relay.flush(self.store.db.waitlist, doc["_id"])
+        return doc
+
     def settle_offer(self, entry_id, booking_status, now):
         entry = self.store.waitlist_entry(entry_id)
         step = domain.waitlist.after_offer(entry, booking_status, now) if entry else None
         if step:
-            self.store.update_waitlist(*step)
+            self.move_waitlist(*step, action="settle_offer",
+                               reason="候补预约：%s" % booking_status)
 
     def offer_next(self, slot_id):
         """Offer a freed place on the slot to the next waiting person (a held booking with the
@@ -275,8 +290,8 @@ class Flows:
             hold = {"_id": bid, "hold_expires_at": min(now + policy.waitlist_offer,
                                                        utc(slot["start"]))}
             if not self.store.claim("offer:%s:%s" % (entry["_id"], slot["_id"])) or \
-                    not self.store.update_waitlist(*domain.waitlist.offer_update(entry, slot,
-                                                                                 hold, now)):
+                    not self.move_waitlist(*domain.waitlist.offer_update(entry, slot, hold, now),
+                                           action="offer"):
                 continue                                    # another replica took this entry
             try:
                 person = self.person_facts(entry["person_id"])
@@ -286,11 +301,12 @@ class Flows:
                 return bid
             except ServiceError as exc:
                 retry_later = exc.code in ("SLOT_FULL", "BOOKING_IN_PROGRESS") or exc.status >= 500
-                self.store.update_waitlist(
+                self.move_waitlist(
                     {"_id": entry["_id"], "status": "offered", "offer_booking_id": bid},
                     {"$set": {"status": "waiting" if retry_later else "closed",
                               "closed_reason": None if retry_later else exc.code},
-                     "$pull": {"offered_slot_ids": slot["_id"]}})
+                     "$pull": {"offered_slot_ids": slot["_id"]}},
+                    action="offer_failed", reason=exc.code)
                 if retry_later:
                     self.store.release("offer:%s:%s" % (entry["_id"], slot["_id"]))
                     return None

@@ -3,7 +3,7 @@
 A template is {service, weekday 1-7 (Monday=1), start "HH:MM" Asia/Shanghai, duration_minutes,
 capacity, valid_from?, valid_to?}. Slots are stored in UTC with a deterministic id
 ``{institution}:{service}:{start UTC ISO}`` so regenerating a range is idempotent: the store
-upserts with ``$setOnInsert`` (slot_upsert) and never resets the counters of an existing slot.
+inserts only the slots that do not exist yet (store.insert_slots) and never resets the counters of an existing slot.
 """
 import datetime as dt
 import math
@@ -132,11 +132,6 @@ def expand_slots(institution, templates, date_from, date_to, policy, holidays=()
                 }
         day += dt.timedelta(days=1)
     return sorted(slots.values(), key=lambda s: (s["start"], s["_id"]))
-
-
-def slot_upsert(slot):
-    """(filter, update) for ``update_one(filter, update, upsert=True)``: insert-only, idempotent."""
-    return {"_id": slot["_id"]}, {"$setOnInsert": dict(slot)}
 
 
 def can_manage_institution(actor, institution):

@@ -176,7 +176,7 @@ class RehabBookingService:
             raise ValidationFailed("没有找到该候补", {"id": [entry_id]})
         flt, update = domain.waitlist.withdraw(entry, flows.extend_actor(actor, entry["person_id"]),
                                                flows.now())
-        return views.waitlist_view(self.store.update_waitlist(flt, update) or entry)
+        return views.waitlist_view(flows.move_waitlist(flt, update, "withdraw", actor) or entry)
 
     # staff ---------------------------------------------------------------------------------------
     @rpc

@@ -9,6 +9,7 @@ import uuid
 
 import eventlet
 from pymongo import ASCENDING, ReturnDocument
+from pymongo.errors import BulkWriteError
 
 from services.common import outbox
 from services.common.clock import UTC
@@ -94,13 +95,20 @@ class RehabBookingStore(BaseStore):
     def insert_schedule(self, doc):
         self.db.schedules.insert_one(doc)
 
-    def upsert_slot(self, flt, update):
-        """Insert-only upsert; True if the slot is new."""
-        try:
-            res = self.db.slots.update_one(flt, update, upsert=True)
-        except DuplicateKeyError:
-            return False
-        return res.upserted_id is not None
+    def insert_slots(self, slots, chunk=500):
+        """Insert the slots that do not exist yet (ids are deterministic, so a schedule saved
+        twice adds nothing); one bulk write per chunk. Returns how many were new."""
+        created = 0
+        for i in range(0, len(slots), chunk):
+            part = slots[i:i + chunk]
+            try:
+                created += len(self.db.slots.insert_many(part, ordered=False).inserted_ids)
+            except BulkWriteError as exc:
+                errors = exc.details.get("writeErrors", [])
+                if any(e.get("code") != 11000 for e in errors):
+                    raise
+                created += exc.details.get("nInserted", len(part) - len(errors))
+        return created
 
     def slot(self, slot_id):
         return _by_id(self.db.slots, slot_id)
