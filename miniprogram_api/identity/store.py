@@ -1,4 +1,6 @@
 """Identity storage: accounts, persons (一人一档 key data), guardianships, staff, refresh tokens."""
+import datetime as dt
+
 from pymongo import ReturnDocument
 
 from services.common import outbox
@@ -51,13 +53,17 @@ class IdentityStore(BaseStore):
 
     def fill_person(self, person_id, fields):
         """Set fields that are still empty (a person first known from a feed gets a name)."""
-        for key, value in fields.items():
-            if value is not None:
-                self.db.persons.update_one({"_id": person_id, key: None}, {"$set": {key: value}})
-        return self.person(person_id)
+        person = self.person(person_id)
+        missing = {k: v for k, v in fields.items()
+                   if v is not None and person is not None and person.get(k) is None}
+        if missing:  # filter by _id alone: {"_id": .., key: None} would scan every person
+            self.db.persons.update_one({"_id": person_id}, {"$set": missing})
+            person = self.person(person_id)
+        return person
 
     def bind_self(self, account_id, person_id):
-        """Link an account to its own person; one account per person, one person per account."""
+        """Link an account to its own person; one account per person, one person per account
+        (each side decided by a unique insert; the account itself is then updated by _id)."""
         try:
             self.db.self_bindings.insert_one({"_id": person_id, "account_id": account_id,
                                               "at": self.clock.now()})
@@ -65,14 +71,21 @@ class IdentityStore(BaseStore):
             current = self.db.self_bindings.find_one({"_id": person_id})
             if current["account_id"] != account_id:
                 return False
-        res = self.db.accounts.update_one(
-            {"_id": account_id, "$or": [{"person_id": None}, {"person_id": person_id}]},
-            {"$set": {"person_id": person_id}})
-        return res.matched_count == 1
+        account = self.account(account_id) or {}
+        if account.get("person_id") not in (None, person_id) or \
+                self.file_key("account_person", account_id, person_id) != person_id:
+            return False
+        self.db.accounts.update_one({"_id": account_id}, {"$set": {"person_id": person_id}})
+        return True
 
     def mark_deceased(self, person_id, date_iso, event):
+        """Record a death once (a claim decides between racing feeds); None if already known."""
+        person = self.person(person_id)
+        if person is None or person.get("deceased_on") or \
+                not self.claim("deceased:%s" % person_id, lease=dt.timedelta(minutes=5)):
+            return None
         return self.db.persons.find_one_and_update(
-            {"_id": person_id, "deceased_on": None},
+            {"_id": person_id},
             {"$set": {"deceased_on": date_iso}, "$push": {"_outbox": {"$each": event}}},
             return_document=ReturnDocument.AFTER)
 
@@ -110,9 +123,8 @@ class IdentityStore(BaseStore):
     def use_refresh(self, token_hash):
         """Consume a refresh token once: a unique insert decides (atomic even on FerretDB v1,
         where racing conditional updates can all match), so a replayed token gets nothing."""
-        token = self.db.refresh_tokens.find_one(
-            {"_id": token_hash, "expires_at": {"$gt": self.clock.now()}})
-        if not token:
+        token = self.db.refresh_tokens.find_one({"_id": token_hash})  # by _id alone: no scan
+        if not token or token["expires_at"] <= self.clock.now():
             return None
         try:
             self.db.used_refresh_tokens.insert_one({"_id": token_hash, "at": self.clock.now()})

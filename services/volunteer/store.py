@@ -61,11 +61,15 @@ class VolunteerStore(BaseStore):
         key = "%s:%s:%d" % ("t" if coll == "tasks" else coll[0], doc["_id"], version)
         if not self.claim(key):
             return None
-        ops["inc"] = dict(ops.get("inc") or {}, version=1)
-        updated = self.update(coll, doc["_id"], dict(guard or {}, version=version), set_, entries, **ops)
-        if updated is None:
+        # the claim decided; the guard is checked on a fresh read and the update filters by _id
+        # alone (FerretDB v1 scans the whole collection for any other filter)
+        fresh = self.db[coll].find_one({"_id": doc["_id"]}) or {}
+        if (fresh.get("version") or 0) != version or \
+                any(fresh.get(k) != v for k, v in (guard or {}).items()):
             self.release(key)
-        return updated
+            return None
+        ops["inc"] = dict(ops.get("inc") or {}, version=1)
+        return self.update(coll, doc["_id"], None, set_, entries, **ops)
 
     # generic conditional update: the guard is the transition ----------------------------------
     def update(self, coll, doc_id, guard=None, set_=None, entries=None, **ops):

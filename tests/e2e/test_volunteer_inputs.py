@@ -137,4 +137,4 @@ def test_person_died_cancels_open_requests(api, amqp_config):
         "event_id": uuid.uuid4().hex, "person_id": person, "date": "2026-01-01",
         "household_region": REGION, "residence_region": REGION})
     assert wait_for(lambda: get(api, "/volunteer/requests/%s" % rid, coord).json()["status"] == "cancelled")
-    assert offer_for(api, vol, rid, status="withdrawn")
+    assert wait_for(lambda: offer_for(api, vol, rid, status="withdrawn"))  # follow-ups come after
