@@ -75,16 +75,20 @@ class RehabBookingService:
         if end <= start or end - start > dt.timedelta(days=92):
             raise ValidationFailed("查询时间范围不正确（最多92天）", {"to": ["范围不正确"]})
         flt = {"status": "open", "start": {"$gt": max(start, now), "$lt": end}}
-        if q.get("service"):
-            flt["service"] = domain.validate_service(q["service"])
-        if q.get("institution_id"):
-            flt["institution_id"] = q["institution_id"]
+        service = domain.validate_service(q["service"]) if q.get("service") else None
+        if service:
+            flt["service"] = service
+        if q.get("institution_id"):   # by the day index: reads by _id only
+            found = [s for s in self.store.institution_slots(q["institution_id"], max(start, now), end)
+                     if s["status"] == "open" and service in (None, s["service"])]
+            found = found[:q.get("limit", 500)]
         elif q.get("region"):
             flt["region"] = q["region"]
+            found = self.store.slots(flt, limit=q.get("limit", 500))
         else:
             raise ValidationFailed("请指定机构或地区", {"institution_id": ["必填"]})
         insts, items = {}, []
-        for s in self.store.slots(flt, limit=q.get("limit", 500)):
+        for s in found:
             if s["institution_id"] not in insts:
                 insts[s["institution_id"]] = self.store.institution(s["institution_id"])
             inst = insts[s["institution_id"]]

@@ -67,6 +67,7 @@ class RehabBookingStore(BaseStore):
         db.seats.create_index([("slot_id", ASCENDING)])
         db.seats.create_index([("booking_id", ASCENDING)])
         outbox.ensure_indexes(db)
+        RehabBookingStore.backfill_slot_days(db)
 
     # institutions -----------------------------------------------------------------------------
     def institution(self, inst_id):
@@ -108,7 +109,46 @@ class RehabBookingStore(BaseStore):
                 if any(e.get("code") != 11000 for e in errors):
                     raise
                 created += exc.details.get("nInserted", len(part) - len(errors))
+        self._index_slot_days(slots)
         return created
+
+    # An institution's slots by day: ``slot_days`` {_id: "<institution>|<UTC date>", ids: [...]}
+    # so that listing them reads documents by _id (FerretDB v1 would scan every slot of the
+    # city for {"institution_id": ..., "start": ...}).
+    @staticmethod
+    def _day_key(institution_id, when):
+        return "%s|%s" % (institution_id, when.astimezone(UTC).date().isoformat())
+
+    def _index_slot_days(self, slots):
+        days = {}
+        for slot in slots:
+            days.setdefault(self._day_key(slot["institution_id"], slot["start"]), set()).add(
+                slot["_id"])
+        for key, ids in days.items():
+            for _ in range(5):  # $addToSet is read-modify-write on FerretDB v1: check, again
+                upsert(self.db.slot_days, {"_id": key}, {"$addToSet": {"ids": {"$each": sorted(ids)}}})
+                if ids <= set((self.db.slot_days.find_one({"_id": key}) or {}).get("ids", ())):
+                    break
+
+    def institution_slots(self, institution_id, after, before):
+        """The institution's slots starting in (after, before), by start."""
+        out, day = [], after.astimezone(UTC).date()
+        while day <= before.astimezone(UTC).date():
+            index = self.db.slot_days.find_one({"_id": "%s|%s" % (institution_id, day.isoformat())})
+            for slot_id in (index or {}).get("ids", ()):
+                slot = self.db.slots.find_one({"_id": slot_id})
+                if slot and after < slot["start"] < before:
+                    out.append(slot)
+            day += dt.timedelta(days=1)
+        return sorted(out, key=lambda s: (s["start"], s["_id"]))
+
+    @staticmethod
+    def backfill_slot_days(db):
+        """Migration: index slots stored before ``slot_days`` existed (one read, at start)."""
+        if db.slot_days.estimated_document_count() or not db.slots.estimated_document_count():
+            return
+        RehabBookingStore(db, None)._index_slot_days(list(db.slots.find({}, {"institution_id": 1,
+                                                                      "start": 1})))
 
     def slot(self, slot_id):
         return _by_id(self.db.slots, slot_id)
