@@ -115,22 +115,26 @@ class VolunteerStore(BaseStore):
         """The task joins the volunteer's active tasks once (idempotent)."""
         if not self.claim("load+:%s:%s" % (task_id, volunteer_id)):
             return
-        self.db.volunteers.update_one(
-            {"_id": volunteer_id, "active_task_ids": {"$ne": task_id}},
-            {"$push": {"active_task_ids": task_id}, "$inc": {"accepted_count": 1},
-             "$set": {"last_accepted_at": now}})
+        vol = self.volunteer(volunteer_id)   # the claim decided; filters by _id alone (no scan)
+        if vol is not None and task_id not in vol.get("active_task_ids", ()):
+            self.db.volunteers.update_one(
+                {"_id": volunteer_id},
+                {"$push": {"active_task_ids": task_id}, "$inc": {"accepted_count": 1},
+                 "$set": {"last_accepted_at": now}})
 
     def remove_load(self, volunteer_id, task_id, inc=None):
         """The task leaves the volunteer's active tasks once; ``inc`` (hours) applies with it.
         → the volunteer document *before*, or None if it had already left."""
         if not self.claim("load-:%s:%s" % (task_id, volunteer_id)):
             return None
+        before = self.volunteer(volunteer_id)
+        if before is None or task_id not in before.get("active_task_ids", ()):
+            return None
         update = {"$pull": {"active_task_ids": task_id}}
         if inc:
             update["$inc"] = inc
-        return self.db.volunteers.find_one_and_update(
-            {"_id": volunteer_id, "active_task_ids": task_id}, update,
-            return_document=ReturnDocument.BEFORE)
+        self.db.volunteers.update_one({"_id": volunteer_id}, update)
+        return before
 
     def count_volunteers(self, region, status=None):
         q = {"home_region": region}
@@ -248,8 +252,11 @@ class VolunteerStore(BaseStore):
         """+1 upheld complaint, once per complaint → the volunteer after, or None if counted already."""
         if not self.claim("upheld:%s" % complaint_id):
             return None
+        vol = self.volunteer(volunteer_id)
+        if vol is None or complaint_id in vol.get("upheld_complaint_ids", ()):
+            return None
         return self.db.volunteers.find_one_and_update(
-            {"_id": volunteer_id, "upheld_complaint_ids": {"$ne": complaint_id}},
+            {"_id": volunteer_id},
             {"$push": {"upheld_complaint_ids": complaint_id},
              "$inc": {"upheld_complaints": 1, "upheld_since_review": 1}},
             return_document=ReturnDocument.AFTER)
