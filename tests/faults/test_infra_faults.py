@@ -4,6 +4,7 @@ away and come back (``fstack`` owns them: ``private_infra``, so no other stack n
 What must hold: calls in flight get a clear 503/504 within the gateway's timeout (never a hang,
 never a 500); every process reconnects by itself (no service is restarted to recover); what was
 published or left to publish meanwhile is delivered afterwards, once."""
+import collections
 import signal
 import threading
 import time
@@ -55,6 +56,9 @@ class Traffic:
         for path in {c[0] for c in calls}:
             last = [c for c in calls if c[0] == path][-3:]
             assert [c[1] for c in last] == [200] * len(last), (path, last)
+        print("traffic: %d calls %s, slowest %.1f s" % (
+            len(calls), dict(collections.Counter("%s %s" % (c[1], c[2] or "") for c in calls)),
+            max(c[3] for c in calls)))
         return calls
 
 
