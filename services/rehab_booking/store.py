@@ -297,13 +297,11 @@ class RehabBookingStore(BaseStore):
 
     def set_person_fact(self, person_id, field, value, at):
         """Keep the newest fact: ignore an event older than the one already applied."""
-        flt = {"_id": person_id, "$or": [{field + "_at": {"$exists": False}},
-                                         {field + "_at": {"$lte": at}}]}
-        try:
-            self.db.people.update_one(flt, {"$set": {field: value, field + "_at": at}},
-                                      upsert=True)
-        except DuplicateKeyError:
-            pass   # a newer fact is already there
+        held = self.db.people.find_one({"_id": person_id}) or {}
+        if held.get(field + "_at") is not None and held[field + "_at"] > at:
+            return
+        # by _id alone: FerretDB v1 would scan every person for an $or on the fact's time
+        upsert(self.db.people, {"_id": person_id}, {"$set": {field: value, field + "_at": at}})
 
     # per-person guard -------------------------------------------------------------------------
     def try_lock(self, key):

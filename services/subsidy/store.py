@@ -88,14 +88,13 @@ class SubsidyStore(BaseStore):
 
     def set_certificate(self, person_id, cert, occurred_at):
         """Keep the newest certificate fact (an older event arriving late changes nothing)."""
-        try:  # a racing first write raises DuplicateKeyError once: upsert() retries it
-            return upsert(self.db.people,
-                          {"_id": person_id, "$or": [{"certificate_at": {"$exists": False}},
-                                                     {"certificate_at": {"$lte": occurred_at}}]},
-                          {"$set": {"certificate": cert, "certificate_at": occurred_at}},
-                          find_and_return=True, return_document=ReturnDocument.AFTER)
-        except DuplicateKeyError:  # still no match: the fact held is newer
+        held = self.db.people.find_one({"_id": person_id}) or {}
+        if held.get("certificate_at") is not None and held["certificate_at"] > occurred_at:
             return None
+        # by _id alone: FerretDB v1 would scan every person for an $or on certificate_at
+        return upsert(self.db.people, {"_id": person_id},
+                      {"$set": {"certificate": cert, "certificate_at": occurred_at}},
+                      find_and_return=True, return_document=ReturnDocument.AFTER)
 
     def set_fields(self, person_id, fields, entries=()):
         update = {"$set": fields}
