@@ -20,6 +20,7 @@ import argparse  # noqa: E402
 import csv  # noqa: E402
 import datetime as dt  # noqa: E402
 import json  # noqa: E402
+import re  # noqa: E402
 import os  # noqa: E402
 import subprocess  # noqa: E402
 import time  # noqa: E402
@@ -30,6 +31,7 @@ from tools.stack import ROOT, Stack  # noqa: E402
 
 LOCUST = os.path.join(ROOT, ".venv-load", "bin", "locust")
 PYSPY = os.path.join(ROOT, ".venv-load", "bin", "py-spy")
+OURS = re.compile(r"\((gateway|services|miniprogram_api)/")  # py-spy names files by module path
 
 
 def percentile(values, p):
@@ -96,13 +98,13 @@ def summarise_profile(raw_path, top=10):
         stack_text, _, count = line.rpartition(" ")
         frames = [f for f in stack_text.split(";") if f]
         n, samples = int(count), samples + int(count)
-        for frame in {f for f in frames if ROOT in f and ".venv" not in f}:
+        for frame in {f.rsplit(":", 1)[0] + ")" for f in frames if OURS.search(f)}:
             ours[frame] = ours.get(frame, 0) + n
         if frames:
             own[frames[-1]] = own.get(frames[-1], 0) + n
 
     def ranked(counts):
-        return [[f.replace(ROOT + "/", ""), round(100.0 * n / samples, 1)]
+        return [[f, round(100.0 * n / samples, 1)]
                 for f, n in sorted(counts.items(), key=lambda kv: -kv[1])[:top]]
     return {"samples": samples, "our_code_inclusive_pct": ranked(ours), "self_pct": ranked(own)}
 

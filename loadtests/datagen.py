@@ -87,11 +87,10 @@ def _insert(coll, docs):
 
 def holders(client, prefix, pii, n, now):
     ident, sub, rehab = (client[prefix + s] for s in ("identity", "subsidy", "rehab_booking"))
-    ident.persons.create_index("id_hash", unique=True)
     sub.entitlements.create_index("held_key", unique=True)
     month = "%04d-%02d" % (now.astimezone(SHANGHAI).year, now.astimezone(SHANGHAI).month)
     today = now.astimezone(SHANGHAI).date()
-    persons, people, rpeople, ents = [], [], [], []
+    persons, keys, people, rpeople, ents = [], [], [], [], []
     for i in range(n):
         number = holder_number(i)
         pid = "p_load%016d" % i
@@ -101,6 +100,7 @@ def holders(client, prefix, pii, n, now):
                         "birth_date": idnumber.birth_date(number).isoformat(),
                         "sex": idnumber.sex(number), "household_region": REGION,
                         "residence_region": REGION, "deceased_on": None, "created_at": now})
+        keys.append({"_id": persons[-1]["id_hash"], "ref": pid})  # BaseStore.file_key's shape
         cid = "cert_load%016d" % i
         valid_from = (today - dt.timedelta(days=30 + i % 3000)).isoformat()
         valid_until = today.replace(year=today.year + 5).isoformat()
@@ -128,7 +128,7 @@ def holders(client, prefix, pii, n, now):
                      "bank_account_enc": pii.encrypt("62220202%011d" % i),
                      "bank_name": "重庆农村商业银行", "reasons": [], "history": [],
                      "created_at": now, "_outbox": []})
-    for coll, docs in ((ident.persons, persons), (sub.people, people), (rehab.people, rpeople),
+    for coll, docs in ((ident.persons, persons), (ident.keys_id_hash, keys), (sub.people, people), (rehab.people, rpeople),
                        (sub.entitlements, ents)):
         t = time.time()
         _insert(coll, docs)
@@ -139,7 +139,6 @@ def holders(client, prefix, pii, n, now):
 def volunteers(client, prefix, n, now):
     from services.volunteer.profile import validate_profile
     db = client[prefix + "volunteer"]
-    db.volunteers.create_index("account_id", unique=True)
     days = [{"weekday": d, "start": "08:00", "end": "20:00"} for d in range(1, 8)]
     docs = []
     for i in range(n):
@@ -158,6 +157,7 @@ def volunteers(client, prefix, n, now):
                          _outbox=[]))
     t = time.time()
     _insert(db.volunteers, docs)
+    _insert(db.keys_account, [{"_id": d["account_id"], "ref": d["_id"]} for d in docs])
     print("datagen: %6d %-28s %.1fs" % (n, db.volunteers.full_name, time.time() - t), flush=True)
 
 
