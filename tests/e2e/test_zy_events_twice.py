@@ -186,7 +186,8 @@ def test_every_consumed_event_type_delivered_twice_changes_nothing(stack, api, a
     if not any(chosen.get(k) for k in chosen if k not in SAMPLES):
         pytest.skip("no journey ran in this session: run it with the e2e journeys (make test-e2e)")
     assert not missing, ("consumed event types with no real event in this session and no "
-                         "sample in SAMPLES: %s" % missing)
+                         "sample in SAMPLES: %s (a new handler needs a journey that publishes "
+                         "its event, or a sample; or did such a journey fail?)" % missing)
 
     timings["pick"] = round(time.time() - started)
     # made-up first deliveries (types no code path published)
