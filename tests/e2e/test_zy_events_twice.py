@@ -235,7 +235,7 @@ def test_every_consumed_event_type_delivered_twice_changes_nothing(stack, api, a
         counts = stack.queue_counts()
         return all(counts.get(q, (0, 0)) == (0, 0) for q in queues) and \
             not logs.not_dropped(expected)
-    wait_for(settled, 60, every=2)
+    wait_for(settled, 180, every=2)  # returns as soon as settled; 2 busy cores can lag a minute
     timings["settled"] = round(time.time() - started)
     time.sleep(2)
     after = {c: snapshot(client, prefix, c, v) for c, v in values.items()}
