@@ -41,6 +41,7 @@ import requests  # noqa: E402
 
 from services.common import idnumber  # noqa: E402
 from services.common.crypto import PersonalData  # noqa: E402
+from services.common.mongo import insert_new  # noqa: E402
 from services.common.clock import SHANGHAI  # noqa: E402
 from services.subsidy.store import entitlement_id  # noqa: E402
 
@@ -78,11 +79,7 @@ def _chunks(seq, n=BATCH):
 
 def _insert(coll, docs):
     for part in _chunks(docs):
-        try:
-            coll.insert_many(part, ordered=False)
-        except pymongo.errors.BulkWriteError as exc:   # a re-run after a partial load
-            if any(e.get("code") != 11000 for e in exc.details.get("writeErrors", [])):
-                raise
+        insert_new(coll, part)   # a re-run after a partial load skips what is there
 
 
 def holders(client, prefix, pii, n, now):

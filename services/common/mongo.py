@@ -10,7 +10,8 @@ import logging
 import pymongo
 from nameko.extensions import DependencyProvider
 from pymongo import monitoring
-from pymongo.errors import DuplicateKeyError
+from pymongo import ReturnDocument
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from services.common.clock import Clock
 
@@ -185,6 +186,35 @@ def upsert(collection, query, update, find_and_return=False, **kwargs):
         return op(query, update, upsert=True, **kwargs)
     except DuplicateKeyError:
         return op(query, update, upsert=True, **kwargs)
+
+
+def insert_new(collection, docs):
+    """``insert_many`` of documents with deterministic ids, unordered: an id that exists already
+    (a re-run, a second worker) is skipped, any other error raises. Returns the skipped ids."""
+    if not docs:
+        return []
+    try:
+        collection.insert_many(docs, ordered=False)
+        return []
+    except BulkWriteError as exc:
+        errors = exc.details.get("writeErrors") or []
+        if exc.details.get("writeConcernErrors") or any(e.get("code") != 11000 for e in errors):
+            raise
+        return [docs[e["index"]]["_id"] for e in errors]
+
+
+def keep_newest(collection, doc_id, field, value, at, find_and_return=False):
+    """Set ``field`` (and ``<field>_at``) unless the document holds a newer fact: an older event
+    arriving late changes nothing. A read and a write by _id (FerretDB v1 scans the whole
+    collection for an ``$or`` on the fact's time). None when the held fact is newer."""
+    held = collection.find_one({"_id": doc_id}) or {}
+    if held.get(field + "_at") is not None and held[field + "_at"] > at:
+        return None
+    update = {"$set": {field: value, field + "_at": at}}
+    if find_and_return:
+        return upsert(collection, {"_id": doc_id}, update, find_and_return=True,
+                      return_document=ReturnDocument.AFTER)
+    return upsert(collection, {"_id": doc_id}, update)
 
 
 def without_id(doc):

@@ -9,12 +9,11 @@ import uuid
 
 import eventlet
 from pymongo import ASCENDING, ReturnDocument
-from pymongo.errors import BulkWriteError
 
 from services.common import outbox
 from services.common.clock import UTC
 from services.common.errors import Conflict
-from services.common.mongo import BaseStore, DuplicateKeyError, upsert
+from services.common.mongo import BaseStore, DuplicateKeyError, insert_new, keep_newest, upsert
 from services.rehab_booking import states
 
 log = logging.getLogger(__name__)
@@ -102,39 +101,35 @@ class RehabBookingStore(BaseStore):
         created = 0
         for i in range(0, len(slots), chunk):
             part = slots[i:i + chunk]
-            try:
-                created += len(self.db.slots.insert_many(part, ordered=False).inserted_ids)
-            except BulkWriteError as exc:
-                errors = exc.details.get("writeErrors", [])
-                if any(e.get("code") != 11000 for e in errors):
-                    raise
-                created += exc.details.get("nInserted", len(part) - len(errors))
-        self._index_slot_days(slots)
+            created += len(part) - len(insert_new(self.db.slots, part))
+        self._index_slot_days(self.db, slots)
         return created
 
     # An institution's slots by day: ``slot_days`` {_id: "<institution>|<UTC date>", ids: [...]}
     # so that listing them reads documents by _id (FerretDB v1 would scan every slot of the
     # city for {"institution_id": ..., "start": ...}).
     @staticmethod
-    def _day_key(institution_id, when):
-        return "%s|%s" % (institution_id, when.astimezone(UTC).date().isoformat())
+    def _day_key(institution_id, day):
+        return "%s|%s" % (institution_id, day.isoformat())
 
-    def _index_slot_days(self, slots):
+    @staticmethod
+    def _index_slot_days(db, slots):
         days = {}
         for slot in slots:
-            days.setdefault(self._day_key(slot["institution_id"], slot["start"]), set()).add(
-                slot["_id"])
+            key = RehabBookingStore._day_key(slot["institution_id"],
+                                             slot["start"].astimezone(UTC).date())
+            days.setdefault(key, set()).add(slot["_id"])
         for key, ids in days.items():
             for _ in range(5):  # $addToSet is read-modify-write on FerretDB v1: check, again
-                upsert(self.db.slot_days, {"_id": key}, {"$addToSet": {"ids": {"$each": sorted(ids)}}})
-                if ids <= set((self.db.slot_days.find_one({"_id": key}) or {}).get("ids", ())):
+                upsert(db.slot_days, {"_id": key}, {"$addToSet": {"ids": {"$each": sorted(ids)}}})
+                if ids <= set((db.slot_days.find_one({"_id": key}) or {}).get("ids", ())):
                     break
 
     def institution_slots(self, institution_id, after, before):
         """The institution's slots starting in (after, before), by start."""
         out, day = [], after.astimezone(UTC).date()
         while day <= before.astimezone(UTC).date():
-            index = self.db.slot_days.find_one({"_id": "%s|%s" % (institution_id, day.isoformat())})
+            index = self.db.slot_days.find_one({"_id": self._day_key(institution_id, day)})
             for slot_id in (index or {}).get("ids", ()):
                 slot = self.db.slots.find_one({"_id": slot_id})
                 if slot and after < slot["start"] < before:
@@ -147,8 +142,8 @@ class RehabBookingStore(BaseStore):
         """Migration: index slots stored before ``slot_days`` existed (one read, at start)."""
         if db.slot_days.estimated_document_count() or not db.slots.estimated_document_count():
             return
-        RehabBookingStore(db, None)._index_slot_days(list(db.slots.find({}, {"institution_id": 1,
-                                                                      "start": 1})))
+        RehabBookingStore._index_slot_days(db, list(db.slots.find({}, {"institution_id": 1,
+                                                                    "start": 1})))
 
     def slot(self, slot_id):
         return _by_id(self.db.slots, slot_id)
@@ -297,11 +292,7 @@ class RehabBookingStore(BaseStore):
 
     def set_person_fact(self, person_id, field, value, at):
         """Keep the newest fact: ignore an event older than the one already applied."""
-        held = self.db.people.find_one({"_id": person_id}) or {}
-        if held.get(field + "_at") is not None and held[field + "_at"] > at:
-            return
-        # by _id alone: FerretDB v1 would scan every person for an $or on the fact's time
-        upsert(self.db.people, {"_id": person_id}, {"$set": {field: value, field + "_at": at}})
+        keep_newest(self.db.people, person_id, field, value, at)
 
     # per-person guard -------------------------------------------------------------------------
     def try_lock(self, key):

@@ -27,11 +27,10 @@ collection per batch.
 import zlib
 
 from pymongo import ReturnDocument
-from pymongo.errors import BulkWriteError
 
 from services.common import outbox
 from services.common.clock import SHANGHAI
-from services.common.mongo import BaseStore, DuplicateKeyError, upsert
+from services.common.mongo import BaseStore, DuplicateKeyError, insert_new, keep_newest, upsert
 from services.subsidy import payments
 from services.subsidy.policy import POLICY_CODES
 
@@ -40,7 +39,6 @@ OPEN_STATUSES = ("submitted", "street_review", "county_review", "civil_affairs_r
 HELD_STATUSES = ("active", "phase_out", "suspended")
 OUTBOX_COLLECTIONS = ("people", "suggestions", "applications", "entitlements",
                       "payout_batches", "payment_lines")
-DUPLICATE_KEY = 11000
 LIGHT = {"history": 0, "_outbox": 0}    # what a batch never needs of an entitlement
 LEDGER_SHARDS = 8
 
@@ -88,13 +86,8 @@ class SubsidyStore(BaseStore):
 
     def set_certificate(self, person_id, cert, occurred_at):
         """Keep the newest certificate fact (an older event arriving late changes nothing)."""
-        held = self.db.people.find_one({"_id": person_id}) or {}
-        if held.get("certificate_at") is not None and held["certificate_at"] > occurred_at:
-            return None
-        # by _id alone: FerretDB v1 would scan every person for an $or on certificate_at
-        return upsert(self.db.people, {"_id": person_id},
-                      {"$set": {"certificate": cert, "certificate_at": occurred_at}},
-                      find_and_return=True, return_document=ReturnDocument.AFTER)
+        return keep_newest(self.db.people, person_id, "certificate", cert, occurred_at,
+                           find_and_return=True)
 
     def set_fields(self, person_id, fields, entries=()):
         update = {"$set": fields}
@@ -300,17 +293,7 @@ class SubsidyStore(BaseStore):
     def insert_lines(self, docs):
         """Insert a chunk of lines at once; returns the ids that were already there (their
         unique _id refused them: paid by an earlier run, never twice). Any other error raises."""
-        if not docs:
-            return []
-        try:
-            self.db.payment_lines.insert_many(docs, ordered=False)
-            return []
-        except BulkWriteError as exc:
-            errors = exc.details.get("writeErrors") or []
-            if exc.details.get("writeConcernErrors") or \
-                    any(e.get("code") != DUPLICATE_KEY for e in errors):
-                raise
-            return [docs[e["index"]]["_id"] for e in errors]
+        return insert_new(self.db.payment_lines, docs)
 
     def line(self, line_id):
         return self.db.payment_lines.find_one({"_id": line_id})
