@@ -55,3 +55,14 @@ def test_log_filter_redacts_personal_data():
     assert "11010519491231002X" not in text and "13800138000" not in text
     assert "6222020200112233445" not in text
     assert "[id-number]" in text and "[phone]" in text and "[account]" in text
+
+
+def test_our_hex_identifiers_are_not_taken_for_personal_data():
+    # real event ids whose digit runs look like a card number and a phone number
+    ids = "653d3359970440408540c4858637efec 1b645ae22c99426289311900810a815f"
+    line = "duplicate event %s dropped; phone 13800138000, card:6222020200112233445" % ids
+    assert crypto.redact(line) == ("duplicate event %s dropped; phone [phone], card:[account]" % ids)
+    assert crypto.personal_data(line) == ["phone", "account"]
+    # a number glued to an all-digit or non-hex token is still found
+    assert crypto.personal_data("tel13800138000 id=11010519491231002X") == ["phone", "id_number"]
+    assert crypto.personal_data("53d3359970440408540c") == ["account"]   # too short for an id
