@@ -109,8 +109,7 @@ class Flows:
 
     # booking ----------------------------------------------------------------------------------
     def book(self, actor, data):
-        self.slot(data["slot_id"])
-        slot = self.store.fresh_slot(data["slot_id"])
+        slot = self.slot(data["slot_id"])
         inst = self.institution(slot["institution_id"])
         policy = self.policy(inst["region"], slot["start"])
         actor = self.extend_actor(actor, data["person_id"])
@@ -119,7 +118,10 @@ class Flows:
         now = self.now()
         if slot.get("status") == "open" and utc(slot["start"]) > now \
                 and availability(slot, now, policy)["available_priority"] < 1:
-            raise slot_full_error(slot["_id"])            # full: answer at once
+            # full as last counted: answer at once. The counters are recounted from the seats
+            # on every take and release, so a race's losers cost one read; the seat claim in
+            # create() stays the authority for everyone let through.
+            raise slot_full_error(slot["_id"])
         person = self.person_facts(data["person_id"])
         doc = self.create(actor, slot, inst, policy, person, new_id("bk"),
                           companion=data.get("companion"), escort=data.get("escort_needed"),

@@ -159,7 +159,7 @@ class RehabBookingStore(BaseStore):
     # slot's counters are a cache recounted from the seats.
     def take_seats(self, slot, booking_id, pools, seats, released):
         cap, reserved = slot["capacity"], slot.get("priority_reserved", 0)
-        now, taken = self.clock.now(), []
+        now, taken, seat_ids = self.clock.now(), [], self._seat_ids(slot["_id"], cap)
         for pool in pools:
             numbers = range(0, reserved) if pool == "priority" else (
                 range(0, cap) if released else range(reserved, cap))
@@ -167,7 +167,7 @@ class RehabBookingStore(BaseStore):
                 if len(taken) == seats:
                     break
                 try:
-                    self.db.seats.insert_one({"_id": "%s#%03d" % (slot["_id"], n),
+                    self.db.seats.insert_one({"_id": seat_ids[n],
                                               "slot_id": slot["_id"], "booking_id": booking_id,
                                               "pool": "priority" if n < reserved else "general",
                                               "at": now})
@@ -182,11 +182,17 @@ class RehabBookingStore(BaseStore):
         return taken[0]
 
     def release_seats(self, booking_id, slot_id):
-        """Give a booking's places on a slot back (idempotent: a second call deletes nothing)."""
+        """Give a booking's places on a slot back (idempotent: a second call deletes nothing).
+
+        Read and delete by _id alone (any other filter scans every seat on FerretDB v1). A seat
+        read as this booking's is still its own at the delete: a booking's places on a slot are
+        given back by one caller only (the transition that won its claim, or the create that
+        failed), and nobody else can take a place before it is deleted."""
         n = 0
-        for seat in list(self.db.seats.find({"booking_id": booking_id, "slot_id": slot_id})):
-            n += self.db.seats.delete_one({"_id": seat["_id"],
-                                           "booking_id": booking_id}).deleted_count
+        for seat_id in self._seat_ids(slot_id):
+            seat = self.db.seats.find_one({"_id": seat_id}, {"booking_id": 1})
+            if seat and seat.get("booking_id") == booking_id:
+                n += self.db.seats.delete_one({"_id": seat_id}).deleted_count
         self.recount(slot_id)
         return n
 
@@ -194,14 +200,17 @@ class RehabBookingStore(BaseStore):
         """Seats are read one by one by _id (``{slot}#{n}``, n < capacity): FerretDB v1 would
         scan every seat of every slot for ``{"slot_id": ...}``."""
         out = {"booked": 0, "general_booked": 0, "priority_booked": 0}
-        if capacity is None:
-            capacity = (self.slot(slot_id) or {}).get("capacity", 0)
-        for n in range(capacity):
-            seat = self.db.seats.find_one({"_id": "%s#%03d" % (slot_id, n)})
+        for seat_id in self._seat_ids(slot_id, capacity):
+            seat = self.db.seats.find_one({"_id": seat_id})
             if seat:
                 out["booked"] += 1
                 out["%s_booked" % seat.get("pool", "general")] += 1
         return out
+
+    def _seat_ids(self, slot_id, capacity=None):
+        if capacity is None:
+            capacity = (self.slot(slot_id) or {}).get("capacity", 0)
+        return ["%s#%03d" % (slot_id, n) for n in range(capacity)]
 
     def recount(self, slot_id, settle=True):
         """Counters from the seats. Two recounts can interleave and leave a stale figure, so a
