@@ -11,7 +11,6 @@ import time
 
 from kombu import Connection
 from nameko.extensions import DependencyProvider
-from nameko.rpc import RpcProxy
 from nameko.timer import timer
 from pymongo.errors import ConnectionFailure
 from werkzeug.exceptions import MethodNotAllowed as WerkzeugMethodNotAllowed
@@ -29,7 +28,7 @@ from miniprogram_api.identity.tokens import actor_from_claims, decode_access
 from services.common.errors import (Conflict, Forbidden, MethodNotAllowed, NotFound,
                                     RateLimited, ServiceError, Unauthorized, Unavailable)
 from services.common.mongo import Mongo
-from services.common.rpc import load
+from services.common.rpc import RpcProxy, load
 
 log = logging.getLogger("gateway")
 

@@ -25,7 +25,10 @@ import os  # noqa: E402
 import subprocess  # noqa: E402
 import time  # noqa: E402
 
-from nameko.standalone.rpc import ClusterRpcProxy  # noqa: E402
+from nameko.rpc import ServiceProxy  # noqa: E402
+from nameko.standalone.rpc import ClusterProxy, ClusterRpcProxy  # noqa: E402
+
+from services.common.rpc import RPC_PUBLISH  # noqa: E402
 
 from tools.stack import ROOT, Stack  # noqa: E402
 
@@ -39,12 +42,24 @@ def percentile(values, p):
     return values[min(len(values) - 1, int(round(p / 100.0 * (len(values) - 1))))] if values else 0
 
 
+class _Proxies(ClusterProxy):
+    """A standalone client's proxies publishing as the services do (RPC_PUBLISH)."""
+
+    def __getattr__(self, name):
+        if name not in self._proxies:
+            self._proxies[name] = ServiceProxy(self._worker_ctx, name, self._reply_listener,
+                                               **RPC_PUBLISH)
+        return self._proxies[name]
+
+
 def bare_rpc(amqp_uri, users, seconds):
     """``users`` greenlets, each with its own proxy, calling echo.ping back to back."""
     latencies, stop_at = [], time.time() + seconds
 
     def client():
-        with ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=10) as rpc:
+        client = ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=10)
+        client._proxy = _Proxies(client._worker_ctx, client._reply_listener)
+        with client as rpc:
             rpc.echo.ping("warm")
             while time.time() < stop_at:
                 t = time.perf_counter()

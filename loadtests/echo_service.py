@@ -1,5 +1,5 @@
 """The bare nameko RPC ceiling: a service that does nothing but answer (make bench)."""
-from nameko.rpc import rpc
+from services.common.rpc import nameko_rpc as rpc
 
 
 class EchoService:

@@ -12,7 +12,6 @@ Nothing is dropped silently: every outcome is a record the citizen can read in t
 import datetime as dt
 
 from nameko.events import event_handler
-from nameko.rpc import RpcProxy
 from nameko.timer import timer
 
 from miniprogram_api.notifier import templates
@@ -23,7 +22,7 @@ from services.common.clock import iso
 from services.common.errors import Forbidden, RuleRefused, Unavailable, ValidationFailed
 from services.common.mongo import Mongo
 from services.common.outbox import idempotent_handler
-from services.common.rpc import rpc
+from services.common.rpc import RpcProxy, rpc
 
 CONSENT_RESULTS = ("accept", "reject", "ban")
 

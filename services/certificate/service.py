@@ -10,7 +10,6 @@ import datetime as dt
 
 from nameko.events import event_handler
 from nameko.extensions import DependencyProvider
-from nameko.rpc import RpcProxy
 from nameko.timer import timer
 
 from services.common import authz, idnumber, outbox, paging, regions
@@ -19,7 +18,7 @@ from services.common.errors import Forbidden, NotFound, RuleRefused
 from services.common.ids import new_id
 from services.common.mongo import Mongo
 from services.common.outbox import idempotent_handler
-from services.common.rpc import load, rpc
+from services.common.rpc import RpcProxy, load, rpc
 from services.certificate import (applications, domain, entries, measures, policy, schemas,
                                   views, workflow)
 from services.certificate.ecert import ElectronicCertificate

@@ -3,9 +3,12 @@ import functools
 import logging
 
 import amqp.exceptions
+import nameko.rpc
 from kombu.exceptions import OperationalError
 from marshmallow import ValidationError
-from nameko.rpc import Rpc
+from nameko.amqp.publish import Publisher
+from nameko.constants import (AMQP_SSL_CONFIG_KEY, AMQP_URI_CONFIG_KEY, DEFAULT_SERIALIZER,
+                              LOGIN_METHOD_CONFIG_KEY, SERIALIZER_CONFIG_KEY)
 from pymongo.errors import ConnectionFailure, ServerSelectionTimeoutError
 
 from services.common.errors import ServiceError, Unavailable, ValidationFailed
@@ -13,7 +16,40 @@ from services.common.errors import ServiceError, Unavailable, ValidationFailed
 log = logging.getLogger(__name__)
 
 
-class _Rpc(Rpc):
+# An RPC message is a question and its answer, not a record. Both travel transient and without
+# publisher confirms: a confirm is one more broker round trip per message (nameko's default,
+# for requests and for replies), and whatever a broker restart loses ends in the caller's
+# 503/504, as a lost reply always did. Events keep persistence and confirms (services.common
+# .outbox). The bare-RPC benchmark (make bench) uses the same settings.
+RPC_PUBLISH = {"use_confirms": False, "delivery_mode": 1}
+
+
+def RpcProxy(service_name):  # noqa: N802 - stands in for nameko's class of that name
+    """nameko's RpcProxy dependency with RPC_PUBLISH."""
+    return nameko.rpc.RpcProxy(service_name, **RPC_PUBLISH)
+
+
+class _Responder(nameko.rpc.Responder):
+    @staticmethod
+    def publisher_cls(amqp_uri, **options):
+        return Publisher(amqp_uri, **dict(options, **RPC_PUBLISH))
+
+
+class _RpcConsumer(nameko.rpc.RpcConsumer):
+    """nameko's, replying through _Responder (nameko names its Responder inline)."""
+
+    def handle_result(self, message, result, exc_info):
+        config = self.container.config
+        responder = _Responder(config[AMQP_URI_CONFIG_KEY], nameko.rpc.get_rpc_exchange(config),
+                               config.get(SERIALIZER_CONFIG_KEY, DEFAULT_SERIALIZER), message,
+                               ssl=config.get(AMQP_SSL_CONFIG_KEY),
+                               login_method=config.get(LOGIN_METHOD_CONFIG_KEY))
+        result, exc_info = responder.send_response(result, exc_info)
+        self.queue_consumer.ack_message(message)
+        return result, exc_info
+
+
+class _Rpc(nameko.rpc.Rpc):
     """nameko's RPC entrypoint, except that a reply the broker cannot take is given up.
 
     nameko sends the reply outside the worker's error handling: when the broker went away
@@ -21,6 +57,8 @@ class _Rpc(Rpc):
     container (the process stayed up, serving nothing, until someone restarted it). The
     caller has timed out by then anyway (504); the unacknowledged request is the broker's to
     redeliver. Found by tests/faults/test_infra_faults.py (RabbitMQ restart under traffic)."""
+
+    rpc_consumer = _RpcConsumer()
 
     def handle_result(self, message, worker_ctx, result, exc_info):
         try:

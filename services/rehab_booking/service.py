@@ -8,7 +8,6 @@ import datetime as dt
 
 from nameko.dependency_providers import Config
 from nameko.events import event_handler
-from nameko.rpc import RpcProxy
 from nameko.timer import timer
 
 from services.common import authz, outbox
@@ -16,7 +15,7 @@ from services.common.clock import SHANGHAI
 from services.common.errors import Forbidden, ValidationFailed
 from services.common.mongo import Mongo
 from services.common.outbox import idempotent_handler
-from services.common.rpc import load, rpc
+from services.common.rpc import RpcProxy, load, rpc
 from services.rehab_booking import demo, domain, entries, measures, schemas, views
 from services.rehab_booking.cascades import Cascades
 from services.rehab_booking.store import RehabBookingStore

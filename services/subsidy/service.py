@@ -8,14 +8,13 @@ civil-affairs feed: feeds_entry.py; shared helpers: base.py.
 import datetime as dt
 
 from nameko.extensions import DependencyProvider
-from nameko.rpc import RpcProxy
 from nameko.timer import timer
 
 from services.common import authz, outbox, regions
 from services.common.crypto import PersonalData
 from services.common.errors import Conflict, Forbidden, NotFound
 from services.common.mongo import Mongo
-from services.common.rpc import load, rpc
+from services.common.rpc import RpcProxy, load, rpc
 from services.subsidy import policy, rules, schemas, views, workflow
 from services.subsidy.base import CATALOGUE, SYSTEM_ACTOR, SubsidyBase, chain_of
 from services.subsidy.feeds_entry import FeedEntrypoints

@@ -10,7 +10,6 @@ import eventlet
 
 from nameko.events import event_handler
 from nameko.extensions import DependencyProvider
-from nameko.rpc import RpcProxy
 from nameko.timer import timer
 
 from services.common import authz, outbox
@@ -19,7 +18,7 @@ from services.common.errors import Conflict, Forbidden, NotFound, ServiceError
 from services.common.ids import new_id
 from services.common.mongo import DuplicateKeyError, Mongo, without_id
 from services.common.outbox import idempotent_handler
-from services.common.rpc import load, rpc
+from services.common.rpc import RpcProxy, load, rpc
 from services.volunteer import domain, events, notices, schemas, tasks, views
 from services.volunteer.dispatch import SYSTEM, Dispatcher, audit_entry, as_task
 from services.volunteer.execution_flow import ExecutionMixin
