@@ -44,6 +44,7 @@ from services.common.crypto import PersonalData  # noqa: E402
 from services.common.mongo import insert_new  # noqa: E402
 from services.common.clock import SHANGHAI  # noqa: E402
 from services.subsidy.store import entitlement_id  # noqa: E402
+from services.volunteer.store import VolunteerStore  # noqa: E402
 
 REGION = "500113"
 HOLDERS = 24400
@@ -155,6 +156,7 @@ def volunteers(client, prefix, n, now):
     t = time.time()
     _insert(db.volunteers, docs)
     _insert(db.keys_account, [{"_id": d["account_id"], "ref": d["_id"]} for d in docs])
+    VolunteerStore(db, None).roster_changed()      # running services read the roster again
     print("datagen: %6d %-28s %.1fs" % (n, db.volunteers.full_name, time.time() - t), flush=True)
 
 

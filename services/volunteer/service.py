@@ -227,6 +227,8 @@ class VolunteerService(ExecutionMixin, StaffMixin):
 
     def _try_accept(self, actor, offer_id):
         vol, offer = self._my_offer(actor, offer_id)
+        if vol.get("status") != "active":   # suspended since the offer went out
+            raise Forbidden("您的志愿者资格已暂停，不能接单", code="VOLUNTEER_NOT_ACTIVE")
         now = self.store.clock.now()
         doc = self._task(offer["task_id"])
         decision = domain.accept_offer(as_task(doc), dict(without_id(offer)), vol["_id"], now)

@@ -2,6 +2,7 @@
 suspended), pairs (结对), reopen/cancel needs, the need board, the work queue, the dashboard and
 the person-file section. Mixed into ``VolunteerService``.
 """
+import collections
 import datetime as dt
 import statistics
 
@@ -183,23 +184,27 @@ class StaffMixin:
         regions.validate(region)
         now = self.store.clock.now()
         cfg = load_settings()
-        active = self.store.count_volunteers(region, "active")
+        statuses = self.store.volunteer_statuses(region)
+        active = statuses["active"]
         population = (cfg.get("registered_population") or {}).get(region)
         per_mille = round(active * 1000 / population, 4) if population else None
-        accepted = self.store.accepted_since(region, now - dt.timedelta(days=30))
-        waits = sorted((a["accepted_at"] - a["matching_started_at"]).total_seconds() / 60
-                       for a in accepted if a.get("matching_started_at"))
+        tasks = self.store.region_tasks_brief(region)
+        since = now - dt.timedelta(days=30)
+        waits = sorted((t["accepted_at"] - t["matching_started_at"]).total_seconds() / 60
+                       for t in tasks if t.get("accepted_at") and t["accepted_at"] >= since
+                       and t.get("matching_started_at"))
+        by_status = collections.Counter(t.get("status") for t in tasks)
         target = cfg.get("volunteers_per_mille_target", 1.5)
         return {
-            "registered_volunteers": self.store.count_volunteers(region),
-            "active_volunteers": active, "pending_verification": self.store.count_volunteers(region, "pending"),
+            "registered_volunteers": sum(statuses.values()),
+            "active_volunteers": active, "pending_verification": statuses["pending"],
             "registered_population": population, "volunteers_per_mille": per_mille,
             "volunteers_per_mille_target": target, "volunteers_target_met": per_mille is not None and per_mille >= target,
             "response_time_minutes": {"median": round(statistics.median(waits), 1) if waits else None,
                                       "mean": round(statistics.mean(waits), 1) if waits else None,
                                       "accepted_last_30_days": len(waits)},
-            "open_needs": sum(self.store.count_tasks(region, s) for s in ("open", "offering")),
-            "unmatched_needs": self.store.count_tasks(region, "unmatched"),
+            "open_needs": by_status["open"] + by_status["offering"],
+            "unmatched_needs": by_status["unmatched"],
             "population_is_approximate": True,
         }
 

@@ -9,13 +9,16 @@ and its update is guarded by that version and increments it (``transition``); a 
 ``v:<volunteer>:<version>``; follow-ups claim their own keys. The conditional update stays as
 the second guard (and is the only one MongoDB 7 would need).
 """
+import collections
 import datetime as dt
 import hashlib
+import time
+import uuid
 
 from pymongo import ReturnDocument
 
 from services.common import outbox
-from services.common.mongo import BaseStore, DuplicateKeyError  # noqa: F401 (re-exported)
+from services.common.mongo import BaseStore, DuplicateKeyError, insert_new, upsert  # noqa: F401 (re-exported)
 
 LIVE = ("accepted", "in_progress")
 CLAIM_LEASE = dt.timedelta(seconds=30)
@@ -31,6 +34,13 @@ def offer_id(task_id, wave, volunteer_id):
 def escort_task_id(dedupe_key):
     """The task made from a rehab escort request: one per dedupe key (idempotent consumer)."""
     return "vt_" + hashlib.sha1(("escort|%s" % dedupe_key).encode()).hexdigest()[:20]
+
+
+# what matching.rank_candidates and pair_for read of a volunteer
+PROFILE_FIELDS = ("status", "person_id", "skills", "languages", "availability", "location",
+                  "rating_sum", "rating_count")
+ROSTER_MAX_AGE = 300    # seconds: read again anyway (a crash between a write and its token)
+_ROSTERS = {}           # database name -> (token, read at, [active volunteers' profiles])
 
 
 class VolunteerStore(BaseStore):
@@ -83,12 +93,33 @@ class VolunteerStore(BaseStore):
         for op, value in ops.items():
             if value:
                 update["$" + op] = value
-        return self.db[coll].find_one_and_update(dict(guard or {}, _id=doc_id), update,
-                                                 return_document=ReturnDocument.AFTER)
+        after = self.db[coll].find_one_and_update(dict(guard or {}, _id=doc_id), update,
+                                                  return_document=ReturnDocument.AFTER)
+        if coll == "volunteers" and after is not None:
+            self.roster_changed()
+        return after
 
     # volunteers -------------------------------------------------------------------------------------
     def insert_volunteer(self, doc):
         self.db.volunteers.insert_one(doc)
+        self.roster_changed()
+
+    # The matching roster: the active volunteers' PROFILE_FIELDS, kept by each process and read
+    # again only when a volunteer was written since (the token in ``roster_version``, written
+    # after every change to a volunteer; one read by _id per match instead of a scan of every
+    # volunteer: a city's ~1,000 candidates per help request were most of its time under load).
+    def roster_changed(self):
+        upsert(self.db.roster_version, {"_id": "volunteers"}, {"$set": {"token": uuid.uuid4().hex}})
+
+    def roster(self):
+        token = (self.db.roster_version.find_one({"_id": "volunteers"}) or {}).get("token")
+        kept = _ROSTERS.get(self.db.name)
+        if kept is None or kept[0] != token or time.monotonic() - kept[1] > ROSTER_MAX_AGE:
+            # the token is read before the volunteers: a change during the read bumps it again
+            kept = (token, time.monotonic(), list(self.db.volunteers.find(
+                {"status": "active"}, dict.fromkeys(PROFILE_FIELDS, 1))))
+            _ROSTERS[self.db.name] = kept
+        return kept[2]
 
     def volunteer(self, volunteer_id):
         return self.db.volunteers.find_one({"_id": volunteer_id}) if volunteer_id else None
@@ -106,10 +137,10 @@ class VolunteerStore(BaseStore):
         return {v["_id"]: v for v in found if v}
 
     def candidates(self, skill, box):
-        return list(self.db.volunteers.find({
-            "status": "active", "skills": skill,
-            "location.lat": {"$gte": box["min_lat"], "$lte": box["max_lat"]},
-            "location.lng": {"$gte": box["min_lng"], "$lte": box["max_lng"]}}))
+        """Active volunteers with the skill in the box (from the roster; copies)."""
+        return [dict(v) for v in self.roster() if skill in (v.get("skills") or ())
+                and box["min_lat"] <= (v.get("location") or {}).get("lat", 999) <= box["max_lat"]
+                and box["min_lng"] <= v["location"].get("lng", 999) <= box["max_lng"]]
 
     def add_load(self, volunteer_id, task_id, now):
         """The task joins the volunteer's active tasks once (idempotent)."""
@@ -136,11 +167,10 @@ class VolunteerStore(BaseStore):
         self.db.volunteers.update_one({"_id": volunteer_id}, update)
         return before
 
-    def count_volunteers(self, region, status=None):
-        q = {"home_region": region}
-        if status:
-            q["status"] = status
-        return self.db.volunteers.count_documents(q)
+    def volunteer_statuses(self, region):
+        """{status: count} of the region's volunteers, in one read (each count is a scan)."""
+        return collections.Counter(v.get("status") for v in self.db.volunteers.find(
+            {"home_region": region}, {"status": 1}))
 
     def pending_volunteers(self, region, limit):
         return list(self.db.volunteers.find({"home_region": region, "status": "pending"})
@@ -196,18 +226,16 @@ class VolunteerStore(BaseStore):
         return list(self.db.tasks.find({"region": region, "status": {"$in": list(statuses)}})
                     .sort("when", 1).limit(limit))
 
-    def accepted_since(self, region, since, limit=5000):
-        return list(self.db.tasks.find({"region": region, "accepted_at": {"$gte": since}},
-                                       {"matching_started_at": 1, "accepted_at": 1}).limit(limit))
-
-    def count_tasks(self, region, status):
-        return self.db.tasks.count_documents({"region": region, "status": status})
+    def region_tasks_brief(self, region):
+        """The region's tasks, only status and matching times, in one read (for the dashboard)."""
+        return list(self.db.tasks.find({"region": region}, {"status": 1, "accepted_at": 1,
+                                                            "matching_started_at": 1}))
 
     # offers -----------------------------------------------------------------------------------------
     def upsert_offers(self, docs):
-        for doc in docs:
-            fields = {k: v for k, v in doc.items() if k != "_id"}
-            self.db.offers.update_one({"_id": doc["_id"]}, {"$setOnInsert": fields}, upsert=True)
+        """Offers have derived ids: the request and the follow-up sweep may both write a wave's
+        offers, and an offer already there is kept as it is (a racing upsert would fail)."""
+        insert_new(self.db.offers, docs)
 
     def offer(self, offer_id_):
         return self.db.offers.find_one({"_id": offer_id_}) if offer_id_ else None
