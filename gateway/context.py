@@ -28,6 +28,10 @@ class TimedProxy:
         target = getattr(self._proxy, method)
         return lambda *a, **kw: call_with_timeout(target, self._timeout, *a, **kw)
 
+    def within(self, timeout):
+        """The same service with another limit per call."""
+        return TimedProxy(self._proxy, timeout)
+
     def async_(self, method, *args, **kwargs):
         return call_with_timeout(getattr(self._proxy, method).call_async, self._timeout,
                                  *args, **kwargs)
@@ -50,12 +54,15 @@ class Context:
         self.body, self.query, self.params = body, query, path_params
         self.rpc, self.request_id = rpc, request_id
 
-    def gather(self, calls):
+    def gather(self, calls, timeout=None):
         """Fan out {key: (service, method, *args)} in parallel; a failing part becomes
-        {"unavailable": code} rather than failing the whole page."""
+        {"unavailable": code} rather than failing the whole page. ``timeout``: seconds per
+        part instead of the gateway's RPC limit."""
         pending = {}
         for key, (service, method, *args) in calls.items():
             proxy = getattr(self.rpc, service)
+            if timeout is not None:
+                proxy = proxy.within(timeout)
             try:
                 pending[key] = (proxy, proxy.async_(method, *args))
             except ServiceError as exc:

@@ -22,6 +22,7 @@ from gateway.context import Context, Proxies, call_with_timeout
 from gateway.limits import rate_limits
 from gateway.openapi import openapi_document
 from gateway.routes import ALL_ROUTES
+from gateway.routes import admin as admin_routes
 from gateway.store import GatewayStore
 from gateway.web import http
 from miniprogram_api.identity.tokens import actor_from_claims, decode_access
@@ -43,8 +44,11 @@ class Settings(DependencyProvider):
         self.value = {"jwt_secret": cfg["JWT_SECRET"], "amqp_uri": cfg["AMQP_URI"],
                       "rate_limits": rate_limits(cfg.get("RATE_LIMITS")),
                       "rpc_timeout": float(cfg.get("RPC_TIMEOUT_SECONDS", 8)),
+                      "dashboard_cache_seconds": float(cfg.get("DASHBOARD_CACHE_SECONDS", 30)),
                       "health_services": [s for s in str(cfg.get("HEALTH_SERVICES") or "").split(",")
                                           if s] or ["identity", "notifier"]}
+
+        admin_routes.dashboards.seconds = self.value["dashboard_cache_seconds"]
 
     def get_dependency(self, worker_ctx):
         return dict(self.value, worker_ctx=worker_ctx)

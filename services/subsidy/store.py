@@ -211,8 +211,10 @@ class SubsidyStore(BaseStore):
         return self.db.entitlements.find_one({"_id": ent_id})
 
     def entitlements_in(self, region, statuses):
+        """Who holds what in the region (the dashboard's coverage): policy and person only."""
         return list(self.db.entitlements.find({"region": region,
-                                               "status": {"$in": list(statuses)}}))
+                                               "status": {"$in": list(statuses)}},
+                                              {"policy_code": 1, "person_id": 1}))
 
     def held_entitlements(self):
         """Every held entitlement of every region, without history: one read of the collection
