@@ -5,6 +5,7 @@ repository that is the only place that queries. ``MyStore.ensure_indexes(db)`` r
 start (idempotent ``create_index`` calls only). Queries stay within what both MongoDB 7 and
 FerretDB v1 support: no transactions, no $lookup, single-document atomic updates.
 """
+import collections
 import logging
 
 import pymongo
@@ -32,14 +33,26 @@ class SlowCommandLog(monitoring.CommandListener):
 
     def __init__(self, threshold_ms):
         self.threshold_us, self.pending = threshold_ms * 1000, {}
+        self.cursors = collections.OrderedDict()   # open cursor id -> the find that opened it
 
     def started(self, event):
         cmd = event.command
-        self.pending[event.request_id] = "%s %s.%s %s" % (
-            event.command_name, event.database_name, cmd.get(event.command_name),
-            self._shape(cmd.get(self.shapes.get(event.command_name, ""))))
+        if event.command_name == "getMore":   # named after its find: "getMore find db.coll {..}"
+            what = "getMore " + self.cursors.get(cmd.get("getMore"), "%s.%s" % (
+                event.database_name, cmd.get("collection")))
+        else:
+            what = "%s %s.%s %s" % (
+                event.command_name, event.database_name, cmd.get(event.command_name),
+                self._shape(cmd.get(self.shapes.get(event.command_name, ""))))
+        self.pending[event.request_id] = what
 
     def succeeded(self, event):
+        cursor = (event.reply or {}).get("cursor") or {}
+        what = self.pending.get(event.request_id)
+        if cursor.get("id") and what and event.command_name != "getMore":
+            self.cursors[cursor["id"]] = what
+            while len(self.cursors) > 1000:      # cursors left open are forgotten, oldest first
+                self.cursors.popitem(last=False)
         self._done(event, "")
 
     def failed(self, event):
