@@ -49,6 +49,11 @@ def id_number(first17):
     return first17 + _CHECK[sum(int(a) * w for a, w in zip(first17, _W)) % 11]
 
 
+# children's services are for under-18s (422 NOT_ELIGIBLE); datagen's holders are all adults
+# (born 1940-2008), and the mini-program offers them only what they may book
+CHILDREN_SERVICES = {"children_rehab_training", "child_screening"}
+
+
 def holder_number(i):
     day = dt.date(1940, 1, 1) + dt.timedelta(days=i % 25000)
     return id_number(REGION + day.strftime("%Y%m%d") + "%03d" % (900 + i // 25000))
@@ -150,7 +155,8 @@ class CitizenUser(_Journeys):
         inst = random.choice(items)
         slots = self.call("GET", "/rehab/slots?institution_id=%s&limit=100" % inst["id"],
                           "rehab: slots", self.token) or {}
-        free = [s for s in slots.get("items") or [] if s.get("available", 0) > 0]
+        free = [s for s in slots.get("items") or [] if s.get("available", 0) > 0
+                and s.get("service") not in CHILDREN_SERVICES]
         if not free:
             return
         booking = self.call("POST", "/rehab/bookings", "rehab: book", self.token,
