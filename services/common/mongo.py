@@ -158,6 +158,46 @@ class BaseStore:
                 except DuplicateKeyError:
                     pass
 
+    # lists by owner ---------------------------------------------------------------------------
+    # "All X of owner O" is a scan on FerretDB v1. A list lives in ``lists_<name>`` as entries
+    # ``{_id: "<owner>#<n>", ref}`` n = 0, 1, ...: read by _id until the first gap, appended by
+    # a unique insert at the next free n, so two appends at once never lose one (FerretDB has
+    # no atomic $push). Entries are never removed: readers check the referenced document.
+    def list_refs(self, name, owner):
+        """The refs appended to ``owner``'s list, oldest first, each once."""
+        coll, out, n = self.db["lists_" + name], [], 0
+        while True:
+            entry = coll.find_one({"_id": "%s#%d" % (owner, n)})
+            if entry is None:
+                return list(dict.fromkeys(out))
+            out.append(entry["ref"])
+            n += 1
+
+    def append_ref(self, name, owner, ref):
+        """Append ``ref`` to ``owner``'s list unless it is there (idempotent)."""
+        coll, n = self.db["lists_" + name], 0
+        while True:
+            try:
+                coll.insert_one({"_id": "%s#%d" % (owner, n), "ref": ref})
+                return
+            except DuplicateKeyError:
+                entry = coll.find_one({"_id": "%s#%d" % (owner, n)})
+                if entry and entry["ref"] == ref:
+                    return
+                n += 1
+
+    @staticmethod
+    def backfill_lists(db, name, collection, owner_field, ref_field):
+        """Migration for documents stored before their lists existed (at start; cheap once
+        the list holds as many entries as the collection documents)."""
+        lists, docs = db["lists_" + name], db[collection]
+        if lists.estimated_document_count() >= docs.estimated_document_count():
+            return
+        store = BaseStore(db, None)
+        for doc in docs.find({}, {owner_field: 1, ref_field: 1}):
+            if doc.get(owner_field) is not None and doc.get(ref_field) is not None:
+                store.append_ref(name, doc[owner_field], doc[ref_field])
+
     @staticmethod
     def ensure_indexes(db):
         pass

@@ -1,0 +1,41 @@
+"""Lists by owner (BaseStore.append_ref / list_refs) on the real database: appends racing from
+many threads are all kept, each once, and the migration fills a list from existing documents."""
+from concurrent.futures import ThreadPoolExecutor
+
+import pymongo
+import pytest
+
+from services.common.mongo import BaseStore
+
+
+@pytest.fixture
+def db(stack):
+    client = pymongo.MongoClient(stack.env()["MONGO_URI"])
+    name = stack.db_prefix + "integration_lists"
+    client.drop_database(name)
+    yield client[name]
+    client.drop_database(name)
+
+
+def test_racing_appends_are_all_kept_once_in_order_of_arrival(db):
+    store = BaseStore(db, None)
+    refs = ["p%02d" % i for i in range(24)]
+    with ThreadPoolExecutor(12) as pool:        # each ref appended twice, all at once
+        list(pool.map(lambda r: store.append_ref("wards", "acc1", r), refs + refs))
+    kept = store.list_refs("wards", "acc1")
+    assert sorted(kept) == refs
+    store.append_ref("wards", "acc1", "p99")
+    assert store.list_refs("wards", "acc1")[-1] == "p99"
+    assert store.list_refs("wards", "acc2") == []
+
+
+def test_backfill_lists_the_documents_stored_before(db):
+    db.guardianships.insert_many([{"_id": "a:%d" % i, "account_id": "a", "person_id": "p%d" % i}
+                                  for i in range(3)] + [{"_id": "b:0", "account_id": "b",
+                                                         "person_id": "q"}])
+    BaseStore.backfill_lists(db, "wards", "guardianships", "account_id", "person_id")
+    store = BaseStore(db, None)
+    assert sorted(store.list_refs("wards", "a")) == ["p0", "p1", "p2"]
+    assert store.list_refs("wards", "b") == ["q"]
+    BaseStore.backfill_lists(db, "wards", "guardianships", "account_id", "person_id")   # again
+    assert db.lists_wards.count_documents({}) == 4
