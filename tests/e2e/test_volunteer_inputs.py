@@ -112,6 +112,7 @@ def test_requests_refuse_bad_input_and_offers_are_personal(api):
 def test_dashboard_queue_and_person_file(api):
     coord = api.staff(COORDINATOR, REGION)
     token, _ = register(api, near(spot(9), km_north=1))
+    register(api, near(spot(9), km_north=2), verify_with=coord)   # one active, whatever ran before
     queue = api.get("/admin/queues", token=coord, params={"service": "volunteer",
                                                           "status": "pending_verification"}).json()
     assert any(i["kind"] == "pending_verification" for i in queue["items"])
