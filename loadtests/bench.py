@@ -1,6 +1,7 @@
 """make bench: how close the suite runs to what this machine allows, in one run.
 
-  1. bare nameko RPC round trip over RabbitMQ (an echo service): the ceiling of any gateway call
+  1. bare nameko RPC round trip over RabbitMQ (an echo service): the ceiling of any gateway call,
+     publishing as the suite does, and again with nameko's default publishing
   2. the gateway end to end: an authenticated read and an authenticated write (locust, same
      concurrency), and their ratio to (1)
   3. extra scenarios registered in loadtests/scenarios.py (booking race, payout batch) when
@@ -52,18 +53,21 @@ class _Proxies(ClusterProxy):
         return self._proxies[name]
 
 
-def bare_rpc(amqp_uri, users, seconds):
-    """``users`` greenlets, each with its own proxy, calling echo.ping back to back."""
+def bare_rpc(amqp_uri, users, seconds, nameko_defaults=False):
+    """``users`` greenlets, each with its own proxy, calling ping back to back: on ``echo``
+    as the suite publishes (RPC_PUBLISH), or on ``echo_default`` with nameko's defaults."""
     latencies, stop_at = [], time.time() + seconds
+    service = "echo_default" if nameko_defaults else "echo"
 
     def client():
         client = ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=10)
-        client._proxy = _Proxies(client._worker_ctx, client._reply_listener)
+        if not nameko_defaults:
+            client._proxy = _Proxies(client._worker_ctx, client._reply_listener)
         with client as rpc:
-            rpc.echo.ping("warm")
+            rpc[service].ping("warm")
             while time.time() < stop_at:
                 t = time.perf_counter()
-                rpc.echo.ping("x" * 60)
+                rpc[service].ping("x" * 60)
                 latencies.append((time.perf_counter() - t) * 1000)
     started = time.time()
     pool = [eventlet.spawn(client) for _ in range(users)]
@@ -133,6 +137,10 @@ def measure_edge(stack, users, seconds, out_dir):
           % (stack.replicas, users, seconds))
     out["bare_rpc"] = bare_rpc(stack.env()["AMQP_URI"], users, seconds)
     print("  ", out["bare_rpc"])
+    print("bench: bare nameko RPC with nameko's default publishing (confirms, persistent) ...")
+    out["bare_rpc_nameko_defaults"] = bare_rpc(stack.env()["AMQP_URI"], users, seconds,
+                                               nameko_defaults=True)
+    print("  ", out["bare_rpc_nameko_defaults"])
     for name, cls in (("gateway_read", "ReadUser"), ("gateway_write", "WriteUser")):
         print("bench: %s through the gateway (locust %s) ..." % (name, cls))
         spies = profile(stack, name, seconds, out_dir) if os.environ.get("BENCH_PROFILE") else []
@@ -140,7 +148,8 @@ def measure_edge(stack, users, seconds, out_dir):
         for label, spy, raw in spies:
             spy.wait(60)
             out[name].setdefault("profile", {})[label] = summarise_profile(raw)
-        out[name]["ratio_to_bare_rpc"] = round(out[name]["rps"] / max(out["bare_rpc"]["rps"], 0.1), 2)
+        for base in ("bare_rpc", "bare_rpc_nameko_defaults"):
+            out[name]["ratio_to_" + base] = round(out[name]["rps"] / max(out[base]["rps"], 0.1), 2)
         print("  ", out[name])
     return out
 
@@ -171,6 +180,7 @@ def main():
         stack.reset_data()
         try:
             stack.start_extra("echo", "loadtests.echo_service:EchoService")
+            stack.start_extra("echo_default", "loadtests.echo_service:NamekoDefaultEchoService")
             stack.start()
             if not only or "edge" in only:
                 results["runs"].append(measure_edge(stack, args.users, args.seconds, out_dir))
@@ -190,12 +200,13 @@ def main():
         json.dump(results, f, indent=2, ensure_ascii=False)
     print("\nbench: written %s" % path)
     for run in results["runs"]:
-        print("%d replica(s): bare RPC %.0f/s; gateway read %.0f/s (p95 %s ms) = %.2f of bare RPC; "
-              "write %.0f/s = %.2f" % (run["replicas"], run["bare_rpc"]["rps"],
-                                       run["gateway_read"]["rps"], run["gateway_read"]["p95_ms"],
-                                       run["gateway_read"]["ratio_to_bare_rpc"],
-                                       run["gateway_write"]["rps"],
-                                       run["gateway_write"]["ratio_to_bare_rpc"]))
+        read, write = run["gateway_read"], run["gateway_write"]
+        print("%d replica(s): bare RPC %.0f/s (nameko defaults %.0f/s); gateway read %.0f/s "
+              "(p95 %s ms) = %.2f of bare RPC (%.2f of nameko defaults); write %.0f/s = %.2f"
+              % (run["replicas"], run["bare_rpc"]["rps"], run["bare_rpc_nameko_defaults"]["rps"],
+                 read["rps"], read["p95_ms"], read["ratio_to_bare_rpc"],
+                 read["ratio_to_bare_rpc_nameko_defaults"], write["rps"],
+                 write["ratio_to_bare_rpc"]))
 
 
 if __name__ == "__main__":
