@@ -134,7 +134,8 @@ class Flows:
         token = self.store.acquire_person(pid)
         try:
             now = self.now()
-            slot = self.store.fresh_slot(slot["_id"]) or slot
+            # the slot's counters as read (recounted on every take and release) choose the
+            # pools to try; the seat inserts decide, so a stale count costs a try, never a place
             plan = domain.plan_booking(
                 booking_id, person, slot, inst, self.store.person_active(pid),
                 self.store.no_show_times(pid, now - policy.no_show_window), actor, now, policy,
