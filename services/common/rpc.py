@@ -1,6 +1,7 @@
 """What every service entrypoint shares: the typed ``rpc`` decorator and schema loading."""
 import functools
 import logging
+import warnings
 
 import amqp.exceptions
 import nameko.rpc
@@ -22,6 +23,10 @@ log = logging.getLogger(__name__)
 # 503/504, as a lost reply always did. Events keep persistence and confirms (services.common
 # .outbox). The bare-RPC benchmark (make bench) uses the same settings.
 RPC_PUBLISH = {"use_confirms": False, "delivery_mode": 1}
+# nameko warns that without confirms a request no queue takes cannot be detected: each
+# service declares its durable RPC queue at start, so a request is routed whenever the service
+# has ever run; if it never has, the caller's timeout answers (504) instead of UnknownService.
+warnings.filterwarnings("ignore", message="Mandatory delivery was requested", category=UserWarning)
 
 
 def RpcProxy(service_name):  # noqa: N802 - stands in for nameko's class of that name

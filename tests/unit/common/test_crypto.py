@@ -66,3 +66,18 @@ def test_our_hex_identifiers_are_not_taken_for_personal_data():
     # a number glued to an all-digit or non-hex token is still found
     assert crypto.personal_data("tel13800138000 id=11010519491231002X") == ["phone", "id_number"]
     assert crypto.personal_data("53d3359970440408540c") == ["account"]   # too short for an id
+
+
+def test_expected_business_errors_are_logged_without_their_trace():
+    from services.common.logging_setup import ExpectedErrorsBrief
+    try:
+        raise ValueError("SLOT_FULL")
+    except ValueError:
+        import sys
+        info = sys.exc_info()
+    expected = logging.LogRecord("nameko.containers", logging.WARNING, __file__, 1,
+                                 "(expected) error handling worker %s: %s", ("w", "SLOT_FULL"), info)
+    unexpected = logging.LogRecord("nameko.containers", logging.ERROR, __file__, 1,
+                                   "error handling worker %s: %s", ("w", "boom"), info)
+    assert ExpectedErrorsBrief().filter(expected) and ExpectedErrorsBrief().filter(unexpected)
+    assert expected.exc_info is None and unexpected.exc_info is info
