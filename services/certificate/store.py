@@ -45,14 +45,17 @@ class CertificateStore(BaseStore):
         db.certificates.create_index([("region", 1), ("status", 1)])
         db.disclosure_codes.create_index("certificate_id")
         outbox.ensure_indexes(db)
+        BaseStore.backfill_lists(db, "person_applications", "applications", "person_id", "_id")
+        BaseStore.backfill_lists(db, "person_certificates", "certificates", "person_id", "_id")
 
     # reads ----------------------------------------------------------------------------------------
     def application(self, app_id):
         return without_id(self.db.applications.find_one({"_id": app_id}))
 
     def applications_for(self, person_id):
-        return [without_id(d) for d in
-                self.db.applications.find({"person_id": person_id}).sort("created_at", 1)]
+        """The person's applications, oldest first (their list, then each by _id: no scan)."""
+        found = (self.application(a) for a in self.list_refs("person_applications", person_id))
+        return sorted((a for a in found if a), key=lambda a: a["created_at"])
 
     def open_applications_for(self, person_id):
         return [a for a in self.applications_for(person_id) if a["status"] not in TERMINAL]
@@ -61,8 +64,8 @@ class CertificateStore(BaseStore):
         return without_id(self.db.certificates.find_one({"_id": cert_id}))
 
     def certificates_for(self, person_id):
-        return [without_id(d) for d in
-                self.db.certificates.find({"person_id": person_id}).sort("issued_at", 1)]
+        found = (self.certificate(c) for c in self.list_refs("person_certificates", person_id))
+        return sorted((c for c in found if c), key=lambda c: c["issued_at"])
 
     def current_certificate(self, person_id):
         """The certificate in the person's valid slot (possibly expired by date), else the
@@ -137,6 +140,7 @@ class CertificateStore(BaseStore):
                     {"$set": {"application_id": app["id"], "at": app["created_at"]}}):
                 raise Conflict("已有正在办理的残疾人证申请，请勿重复提交",
                                code="APPLICATION_IN_PROGRESS")
+        self.append_ref("person_applications", pid, app["id"])   # before: readers skip a gap
         try:
             self.db.applications.insert_one(dict(_app_doc(app), _outbox=entries))
         except Exception:
@@ -211,6 +215,7 @@ class CertificateStore(BaseStore):
                        {"certificate_id": ended["id"]}, code="CERTIFICATE_CHANGED")
 
     def _insert_certificate(self, doc, entries, undo):
+        self.append_ref("person_certificates", doc["person_id"], doc["id"])
         try:
             self.db.certificates.insert_one(dict(_app_doc(doc), _outbox=list(entries)))
             undo.append(lambda: self.db.certificates.delete_one(

@@ -13,6 +13,7 @@ from services.rehab_booking.events import reminder_due
 from services.rehab_booking.flows import SYSTEM, Flows, inst_doc
 from services.rehab_booking.schedule import can_manage_institution
 from services.rehab_booking.states import ORPHANABLE, ORPHANED
+from services.rehab_booking.util import utc
 
 log = logging.getLogger(__name__)
 
@@ -178,8 +179,8 @@ class Cascades(Flows):
     # deaths -----------------------------------------------------------------------------------
     def person_died(self, person_id):
         now = self.now()
-        future = self.store.bookings({"person_id": person_id, "start": {"$gt": now},
-                                      "status": {"$in": list(ORPHANABLE) + [ORPHANED]}})
+        future = [b for b in self.store.person_bookings(person_id)
+                  if utc(b["start"]) > utc(now) and b["status"] in set(ORPHANABLE) | {ORPHANED}]
         for b in future:
             actor = {"kind": "staff", "staff_id": "system:person_died", "roles": ["admin"],
                      "region": b["region"]}

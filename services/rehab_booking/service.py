@@ -134,8 +134,8 @@ class RehabBookingService:
         authz.require_actor(actor)
         if authz.is_citizen(actor):
             authz.require_person(actor, person_id)
-        docs = [b for b in self.store.bookings({"person_id": person_id}, sort=("start", -1),
-                                               limit=200) if self._may_read(actor, b)]
+        docs = sorted((b for b in self.store.person_bookings(person_id)
+                       if self._may_read(actor, b)), key=lambda b: b["start"], reverse=True)[:200]
         insts = {}
         for b in docs:
             insts.setdefault(b["institution_id"], self.store.institution(b["institution_id"]))

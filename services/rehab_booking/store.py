@@ -15,6 +15,7 @@ from services.common.clock import UTC
 from services.common.errors import Conflict
 from services.common.mongo import BaseStore, DuplicateKeyError, insert_new, keep_newest, upsert
 from services.rehab_booking import states
+from services.rehab_booking.util import utc
 
 log = logging.getLogger(__name__)
 AFTER = ReturnDocument.AFTER
@@ -67,6 +68,7 @@ class RehabBookingStore(BaseStore):
         db.seats.create_index([("booking_id", ASCENDING)])
         outbox.ensure_indexes(db)
         RehabBookingStore.backfill_slot_days(db)
+        BaseStore.backfill_lists(db, "person_bookings", "bookings", "person_id", "_id")
 
     # institutions -----------------------------------------------------------------------------
     def institution(self, inst_id):
@@ -247,7 +249,15 @@ class RehabBookingStore(BaseStore):
         return _by_id(self.db.bookings, booking_id)
 
     def insert_booking(self, doc):
+        # listed first: an entry without its booking is skipped by readers, a booking missing
+        # from its person's list would escape the overlap and no-show checks
+        self.append_ref("person_bookings", doc["person_id"], doc["_id"])
         self.db.bookings.insert_one(doc)
+
+    def person_bookings(self, person_id):
+        """Every booking of the person (their list, then each by _id: no scan)."""
+        found = (self.booking(b) for b in self.list_refs("person_bookings", person_id))
+        return [b for b in found if b]
 
     def apply_booking(self, flt, update):
         return self.db.bookings.find_one_and_update(flt, update, return_document=AFTER)
@@ -259,11 +269,11 @@ class RehabBookingStore(BaseStore):
         return self.db.bookings.count_documents(query)
 
     def person_active(self, person_id):
-        return self.bookings({"person_id": person_id, "status": {"$in": list(states.ACTIVE)}})
+        return [b for b in self.person_bookings(person_id) if b["status"] in states.ACTIVE]
 
     def no_show_times(self, person_id, since):
-        return [b["start"] for b in self.db.bookings.find(
-            {"person_id": person_id, "status": states.NO_SHOW, "start": {"$gt": since}})]
+        return [b["start"] for b in self.person_bookings(person_id)
+                if b["status"] == states.NO_SHOW and utc(b["start"]) > utc(since)]
 
     # waitlist ---------------------------------------------------------------------------------
     def insert_waitlist(self, doc):

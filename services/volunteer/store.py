@@ -49,6 +49,7 @@ class VolunteerStore(BaseStore):
     @staticmethod
     def ensure_indexes(db):
         BaseStore.backfill_keys(db, "account", "volunteers", "account_id")
+        BaseStore.backfill_lists(db, "person_tasks", "tasks", "person_id", "_id")
         db.volunteers.create_index([("status", 1), ("home_region", 1)])
         db.volunteers.create_index([("status", 1), ("skills", 1), ("location.lat", 1)])
         db.tasks.create_index([("status", 1), ("wave_expires_at", 1)])
@@ -178,7 +179,14 @@ class VolunteerStore(BaseStore):
 
     # tasks ------------------------------------------------------------------------------------------
     def insert_task(self, doc):
+        if doc.get("person_id"):      # listed first: readers skip an entry without its task
+            self.append_ref("person_tasks", doc["person_id"], doc["_id"])
         self.db.tasks.insert_one(doc)
+
+    def person_tasks(self, person_id):
+        """Every task of the person (their list, then each by _id: no scan)."""
+        found = (self.task(t) for t in self.list_refs("person_tasks", person_id))
+        return [t for t in found if t]
 
     def task(self, task_id):
         return self.db.tasks.find_one({"_id": task_id}) if task_id else None
@@ -207,20 +215,18 @@ class VolunteerStore(BaseStore):
         return out
 
     def completed_together(self, person_id, volunteer_ids):
-        out = {}
-        for t in self.db.tasks.find({"person_id": person_id, "status": "completed",
-                                     "volunteer_id": {"$in": list(volunteer_ids)}}, {"volunteer_id": 1}):
-            out[t["volunteer_id"]] = out.get(t["volunteer_id"], 0) + 1
-        return out
+        ids = set(volunteer_ids)
+        return dict(collections.Counter(t["volunteer_id"] for t in self.person_tasks(person_id)
+                                        if t["status"] == "completed" and t.get("volunteer_id") in ids))
 
     def tasks_for_volunteer(self, volunteer_id, limit=100):
         return list(self.db.tasks.find({"volunteer_id": volunteer_id}).sort("when", -1).limit(limit))
 
     def tasks_for_person(self, person_id, limit=100):
-        return list(self.db.tasks.find({"person_id": person_id}).sort("created_at", -1).limit(limit))
+        return sorted(self.person_tasks(person_id), key=lambda t: t["created_at"], reverse=True)[:limit]
 
     def open_tasks_for_person(self, person_id):
-        return list(self.db.tasks.find({"person_id": person_id, "status": {"$in": list(OPEN_NEEDS + LIVE)}}))
+        return [t for t in self.person_tasks(person_id) if t["status"] in OPEN_NEEDS + LIVE]
 
     def board(self, region, statuses, limit):
         return list(self.db.tasks.find({"region": region, "status": {"$in": list(statuses)}})
