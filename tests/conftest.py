@@ -94,7 +94,7 @@ def wait_for(check, seconds=20, every=0.3):
 
 
 TEST_STACK_ENV = {"RATE_LIMITS": '{"login": {"limit": 100000}, "identity": {"limit": 100000}}',
-                  "RPC_TIMEOUT_SECONDS": "30", "DASHBOARD_CACHE_SECONDS": "0"}
+                  "RPC_TIMEOUT_SECONDS": "30", "DASHBOARD_CACHE_SECONDS": "0", "SWEEP_SECONDS": "2"}
 
 
 def running_stack(name, **options):

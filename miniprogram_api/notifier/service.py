@@ -23,6 +23,7 @@ from services.common.errors import Forbidden, RuleRefused, Unavailable, Validati
 from services.common.mongo import Mongo
 from services.common.outbox import idempotent_handler
 from services.common.rpc import RpcProxy, rpc
+from services.common.sweeps import SWEEP_SECONDS
 
 CONSENT_RESULTS = ("accept", "reject", "ban")
 
@@ -116,7 +117,7 @@ class NotifierService:
             return
         self.store.set_outcome(doc["_id"], "sent", None, attempts, msgid=msgid)
 
-    @timer(interval=10)
+    @timer(interval=SWEEP_SECONDS)
     def retry_failed(self):
         for doc in self.store.claim_due_retries():
             self._send(doc)

@@ -13,6 +13,8 @@ class NotifierStore(BaseStore):
         db.notifications.create_index([("account_id", 1), ("created_at", -1)])
         db.notifications.create_index([("status", 1), ("next_attempt_at", 1)])
         outbox.ensure_indexes(db)
+        BaseStore.backfill_lists(db, "account_notifications", "notifications", "account_id",
+                                 "_id")
 
     def add_consent(self, account_id, template, result):
         key = {"_id": "%s:%s" % (account_id, template)}
@@ -36,6 +38,8 @@ class NotifierStore(BaseStore):
 
     def create(self, doc):
         """Insert an outcome record; False when this event was already recorded for the account."""
+        if doc.get("account_id"):   # listed first: readers skip an entry without its record
+            self.append_ref("account_notifications", doc["account_id"], doc["_id"])
         try:
             self.db.notifications.insert_one(doc)
             return True
@@ -70,5 +74,7 @@ class NotifierStore(BaseStore):
         return claimed
 
     def for_account(self, account_id, limit=50):
-        return list(self.db.notifications.find({"account_id": account_id})
-                    .sort("created_at", -1).limit(limit))
+        """The account's newest notifications (its list, then each by _id: no scan)."""
+        ids = self.list_refs("account_notifications", account_id)[-limit:]
+        found = (self.db.notifications.find_one({"_id": i}) for i in reversed(ids))
+        return sorted((n for n in found if n), key=lambda n: n["created_at"], reverse=True)

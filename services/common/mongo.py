@@ -6,6 +6,7 @@ start (idempotent ``create_index`` calls only). Queries stay within what both Mo
 FerretDB v1 support: no transactions, no $lookup, single-document atomic updates.
 """
 import collections
+import datetime as dt
 import logging
 
 import pymongo
@@ -191,15 +192,16 @@ class BaseStore:
 
     @staticmethod
     def backfill_lists(db, name, collection, owner_field, ref_field):
-        """Migration for documents stored before their lists existed (at start; cheap once
-        the list holds as many entries as the collection documents)."""
-        lists, docs = db["lists_" + name], db[collection]
-        if lists.estimated_document_count() >= docs.estimated_document_count():
+        """Migration for documents stored before their lists existed: run at start, once (a
+        marker ``~filled`` records it; an interrupted run is simply run again)."""
+        lists = db["lists_" + name]
+        if lists.find_one({"_id": "~filled"}):
             return
         store = BaseStore(db, None)
-        for doc in docs.find({}, {owner_field: 1, ref_field: 1}):
+        for doc in db[collection].find({}, {owner_field: 1, ref_field: 1}):
             if doc.get(owner_field) is not None and doc.get(ref_field) is not None:
                 store.append_ref(name, doc[owner_field], doc[ref_field])
+        upsert(lists, {"_id": "~filled"}, {"$set": {"at": dt.datetime.now(dt.timezone.utc)}})
 
     @staticmethod
     def ensure_indexes(db):
@@ -271,6 +273,24 @@ def keep_newest(collection, doc_id, field, value, at, find_and_return=False):
         return upsert(collection, {"_id": doc_id}, update, find_and_return=True,
                       return_document=ReturnDocument.AFTER)
     return upsert(collection, {"_id": doc_id}, update)
+
+
+def holds(doc, conditions):
+    """Whether ``doc`` meets a filter's conditions: values, ``$in`` and ``$nin``. For an update
+    a claim has already decided: check the guard on a fresh read by _id, then update by _id
+    alone (FerretDB v1 scans the whole collection for any other filter)."""
+    for field, want in conditions.items():
+        have = doc.get(field)
+        if isinstance(want, dict):
+            unknown = set(want) - {"$in", "$nin"}
+            if unknown:
+                raise ValueError("holds() does not read %s" % sorted(unknown))
+            if ("$in" in want and have not in want["$in"]) or \
+                    ("$nin" in want and have in want["$nin"]):
+                return False
+        elif have != want:
+            return False
+    return True
 
 
 def without_id(doc):

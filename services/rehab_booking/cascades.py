@@ -29,8 +29,9 @@ def reminder_kinds():
 class Cascades(Flows):
     # sweeps -----------------------------------------------------------------------------------
     def sweep(self):
+        """Due work (every SWEEP_SECONDS): holds, reminders, waitlist offers."""
         self._run(self.expire_holds, self.send_reminders, self.offer_waiting,
-                  self.close_stale_waitlist, self.recount_slots)
+                  self.close_stale_waitlist)
 
     def repair(self):
         """Rare (at start and every few minutes): the jobs that only find work after a crash.

@@ -16,6 +16,7 @@ from services.common.errors import Forbidden, ValidationFailed
 from services.common.mongo import Mongo
 from services.common.outbox import idempotent_handler
 from services.common.rpc import RpcProxy, load, rpc
+from services.common.sweeps import SWEEP_SECONDS
 from services.rehab_booking import demo, domain, entries, measures, schemas, views
 from services.rehab_booking.cascades import Cascades
 from services.rehab_booking.store import RehabBookingStore
@@ -282,9 +283,14 @@ class RehabBookingService:
         self.flows.person_died(payload["person_id"])
 
     # timers ------------------------------------------------------------------------------------
-    @timer(interval=2)
+    @timer(interval=SWEEP_SECONDS)
     def sweep(self):
         self.flows.sweep()
+
+    @timer(interval=2)
+    def settle_slot_counters(self):
+        """The slots changed lately (a small list): their counters settle within seconds."""
+        self.flows.recount_slots()
 
     @timer(interval=300, eager=True)
     def repair(self):

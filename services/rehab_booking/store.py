@@ -13,7 +13,8 @@ from pymongo import ASCENDING, ReturnDocument
 from services.common import outbox
 from services.common.clock import UTC
 from services.common.errors import Conflict
-from services.common.mongo import BaseStore, DuplicateKeyError, insert_new, keep_newest, upsert
+from services.common.mongo import (BaseStore, DuplicateKeyError, holds, insert_new, keep_newest,
+                                   upsert)
 from services.rehab_booking import states
 from services.rehab_booking.util import utc
 
@@ -260,7 +261,13 @@ class RehabBookingStore(BaseStore):
         return [b for b in found if b]
 
     def apply_booking(self, flt, update):
-        return self.db.bookings.find_one_and_update(flt, update, return_document=AFTER)
+        """A claimed change of a booking (a transition, a reminder): ``flt`` is checked on a
+        fresh read, the update filters by _id alone."""
+        fresh = self.booking(flt["_id"])
+        if fresh is None or not holds(fresh, flt):
+            return None
+        return self.db.bookings.find_one_and_update({"_id": flt["_id"]}, update,
+                                                    return_document=AFTER)
 
     def bookings(self, query, limit=500, sort=("start", 1)):
         return list(self.db.bookings.find(query).sort([sort, ("_id", 1)]).limit(limit))

@@ -19,6 +19,7 @@ from services.common.ids import new_id
 from services.common.mongo import DuplicateKeyError, Mongo, without_id
 from services.common.outbox import idempotent_handler
 from services.common.rpc import RpcProxy, load, rpc
+from services.common.sweeps import SWEEP_SECONDS
 from services.volunteer import domain, events, notices, schemas, tasks, views
 from services.volunteer.dispatch import SYSTEM, Dispatcher, audit_entry, as_task
 from services.volunteer.execution_flow import ExecutionMixin
@@ -331,7 +332,7 @@ class VolunteerService(ExecutionMixin, StaffMixin):
     def relay_outbox(self):
         self.outbox.sweep(self.store.db)
 
-    @timer(interval=2)
+    @timer(interval=SWEEP_SECONDS)
     def sweep_offers(self):
         """Expired waves → the next wave or unmatched (claimed by a conditional update, so
         replicas never send a wave twice); unfinished follow-ups are completed."""

@@ -18,7 +18,7 @@ import uuid
 from pymongo import ReturnDocument
 
 from services.common import outbox
-from services.common.mongo import BaseStore, DuplicateKeyError, insert_new, upsert  # noqa: F401 (re-exported)
+from services.common.mongo import BaseStore, DuplicateKeyError, holds, insert_new, upsert  # noqa: F401 (re-exported)
 
 LIVE = ("accepted", "in_progress")
 CLAIM_LEASE = dt.timedelta(seconds=30)
@@ -75,8 +75,7 @@ class VolunteerStore(BaseStore):
         # the claim decided; the guard is checked on a fresh read and the update filters by _id
         # alone (FerretDB v1 scans the whole collection for any other filter)
         fresh = self.db[coll].find_one({"_id": doc["_id"]}) or {}
-        if (fresh.get("version") or 0) != version or \
-                any(fresh.get(k) != v for k, v in (guard or {}).items()):
+        if (fresh.get("version") or 0) != version or not holds(fresh, guard or {}):
             self.release(key)
             return None
         ops["inc"] = dict(ops.get("inc") or {}, version=1)
