@@ -54,11 +54,15 @@ class Dispatcher:
         for vid, v in self.store.volunteers_by_ids(set(pair_ids) - set(profiles)).items():
             profiles[vid] = without_id(v)
         ids = list(profiles)
-        start, end = self.store.day_window(task["when"])
         since = now - dt.timedelta(days=cfg["recent_load_days"])
+        assigned = [without_id(t) for t in self.store.assigned_tasks(ids, since)]
+        accepted_at = {v: [] for v in ids}
+        for t in assigned:
+            if t.get("accepted_at") and t["accepted_at"] >= since:
+                accepted_at.setdefault(t["volunteer_id"], []).append(t["accepted_at"])
         context = {
-            "busy_ids": domain.busy_volunteer_ids(task, [without_id(t) for t in self.store.busy_tasks(ids, start, end)]),
-            "recent_load": domain.recent_load(self.store.accepted_at_by_volunteer(ids, since), now, task["region"]),
+            "busy_ids": domain.busy_volunteer_ids(task, assigned),
+            "recent_load": domain.recent_load(accepted_at, now, task["region"]),
             "completed_together": self.store.completed_together(task["person_id"], ids),
             "pair_volunteer_ids": pair_ids, "excluded_ids": domain.exclusions(task)}
         ranking = domain.rank_candidates(task, [profiles[v] for v in nearby], context)
@@ -151,9 +155,12 @@ class Dispatcher:
                 self.store.update("volunteers", vid, None, None, None,
                                   inc={"rating_sum": rating["stars"], "rating_count": 1})
             flags["rating_counted"] = True
-        self.store.db.tasks.update_one({"_id": tid, "followup_at": doc.get("followup_at")},
-                                       {"$set": flags, "$unset": {"followup_at": ""}} if flags
-                                       else {"$unset": {"followup_at": ""}})
+        # clear the stamp unless a later transition set a new one (read, then write by _id:
+        # a filter on followup_at scans every task on FerretDB v1)
+        fresh = self.store.task(tid)
+        if fresh is not None and fresh.get("followup_at") == doc.get("followup_at"):
+            self.store.db.tasks.update_one({"_id": tid}, {"$set": flags, "$unset": {"followup_at": ""}}
+                                           if flags else {"$unset": {"followup_at": ""}})
         task.update(flags)
         return doc
 

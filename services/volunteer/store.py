@@ -202,16 +202,13 @@ class VolunteerStore(BaseStore):
         """Tasks whose follow-up writes (offers, load) were left unfinished by a crash."""
         return list(self.db.tasks.find({"followup_at": {"$lte": before}}).limit(limit))
 
-    def busy_tasks(self, volunteer_ids, start, end):
-        return list(self.db.tasks.find({"volunteer_id": {"$in": list(volunteer_ids)}, "status": {"$in": list(LIVE)},
-                                        "when": {"$gte": start, "$lt": end}}))
-
-    def accepted_at_by_volunteer(self, volunteer_ids, since):
-        out = {v: [] for v in volunteer_ids}
-        for t in self.db.tasks.find({"volunteer_id": {"$in": list(volunteer_ids)}, "accepted_at": {"$gte": since}},
-                                    {"volunteer_id": 1, "accepted_at": 1}):
-            out.setdefault(t["volunteer_id"], []).append(t["accepted_at"])
-        return out
+    def assigned_tasks(self, volunteer_ids, since):
+        """Tasks of these volunteers accepted since ``since`` or still live, only the fields
+        matching reads: one read of the tasks for both the busy check and the recent load."""
+        return list(self.db.tasks.find(
+            {"volunteer_id": {"$in": list(volunteer_ids)},
+             "$or": [{"status": {"$in": list(LIVE)}}, {"accepted_at": {"$gte": since}}]},
+            {"volunteer_id": 1, "status": 1, "when": 1, "duration_minutes": 1, "accepted_at": 1}))
 
     def completed_together(self, person_id, volunteer_ids):
         ids = set(volunteer_ids)
@@ -304,7 +301,3 @@ class VolunteerStore(BaseStore):
 
     def pairs_for(self, person_id):
         return list(self.db.pairs.find({"person_id": person_id}))
-
-    @staticmethod
-    def day_window(when):
-        return when - dt.timedelta(hours=24), when + dt.timedelta(hours=24)
