@@ -39,6 +39,9 @@ def escort_task_id(dedupe_key):
 # what matching.rank_candidates and pair_for read of a volunteer
 PROFILE_FIELDS = ("status", "person_id", "skills", "languages", "availability", "location",
                   "rating_sum", "rating_count")
+# a change to these moves a volunteer into, out of or around the roster; ratings and stars do
+# not (the roster is read again anyway after ROSTER_MAX_AGE)
+ROSTER_KEYS = {"status", "person_id", "skills", "languages", "availability", "location"}
 ROSTER_MAX_AGE = 300    # seconds: read again anyway (a crash between a write and its token)
 _ROSTERS = {}           # database name -> (token, read at, [active volunteers' profiles])
 
@@ -95,7 +98,8 @@ class VolunteerStore(BaseStore):
                 update["$" + op] = value
         after = self.db[coll].find_one_and_update(dict(guard or {}, _id=doc_id), update,
                                                   return_document=ReturnDocument.AFTER)
-        if coll == "volunteers" and after is not None:
+        if coll == "volunteers" and after is not None and \
+                ROSTER_KEYS & set(set_ or ()).union(*(v for v in ops.values() if v)):
             self.roster_changed()
         return after
 
