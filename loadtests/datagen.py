@@ -126,8 +126,8 @@ def holders(client, prefix, pii, n, now):
                      "bank_account_enc": pii.encrypt("62220202%011d" % i),
                      "bank_name": "重庆农村商业银行", "reasons": [], "history": [],
                      "created_at": now, "_outbox": []})
-    for coll, docs in ((ident.persons, persons), (ident.keys_id_hash, keys), (sub.people, people), (rehab.people, rpeople),
-                       (sub.entitlements, ents)):
+    for coll, docs in ((ident.persons, persons), (ident.keys_id_hash, keys), (sub.people, people),
+                       (rehab.people, rpeople), (sub.entitlements, ents)):
         t = time.time()
         _insert(coll, docs)
         print("datagen: %6d %-28s %.1fs" % (len(docs), coll.full_name, time.time() - t),

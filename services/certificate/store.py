@@ -54,8 +54,9 @@ class CertificateStore(BaseStore):
 
     def applications_for(self, person_id):
         """The person's applications, oldest first (their list, then each by _id: no scan)."""
-        found = (self.application(a) for a in self.list_refs("person_applications", person_id))
-        return sorted((a for a in found if a), key=lambda a: a["created_at"])
+        return sorted((without_id(d) for d in self.listed("person_applications", person_id,
+                                                          "applications")),
+                      key=lambda a: a["created_at"])
 
     def open_applications_for(self, person_id):
         return [a for a in self.applications_for(person_id) if a["status"] not in TERMINAL]
@@ -64,8 +65,9 @@ class CertificateStore(BaseStore):
         return without_id(self.db.certificates.find_one({"_id": cert_id}))
 
     def certificates_for(self, person_id):
-        found = (self.certificate(c) for c in self.list_refs("person_certificates", person_id))
-        return sorted((c for c in found if c), key=lambda c: c["issued_at"])
+        return sorted((without_id(d) for d in self.listed("person_certificates", person_id,
+                                                          "certificates")),
+                      key=lambda c: c["issued_at"])
 
     def current_certificate(self, person_id):
         """The certificate in the person's valid slot (possibly expired by date), else the

@@ -178,17 +178,28 @@ class BaseStore:
             n += 1
 
     def append_ref(self, name, owner, ref):
-        """Append ``ref`` to ``owner``'s list unless it is there (idempotent)."""
+        """Append ``ref`` to ``owner``'s list unless it is there (idempotent): walk the list
+        by _id to its end, insert there; a racing append that took the place moves us on."""
         coll, n = self.db["lists_" + name], 0
         while True:
-            try:
-                coll.insert_one({"_id": "%s#%d" % (owner, n), "ref": ref})
-                return
-            except DuplicateKeyError:
-                entry = coll.find_one({"_id": "%s#%d" % (owner, n)})
-                if entry and entry["ref"] == ref:
+            entry_id = "%s#%d" % (owner, n)
+            entry = coll.find_one({"_id": entry_id})
+            if entry is None:
+                try:
+                    coll.insert_one({"_id": entry_id, "ref": ref})
                     return
-                n += 1
+                except DuplicateKeyError:
+                    entry = coll.find_one({"_id": entry_id})
+            if entry and entry["ref"] == ref:
+                return
+            n += 1
+
+    def listed(self, name, owner, collection):
+        """The documents of ``collection`` on ``owner``'s list, each read by _id, oldest first
+        (an entry whose document is not there is skipped)."""
+        found = (self.db[collection].find_one({"_id": ref})
+                 for ref in self.list_refs(name, owner))
+        return [doc for doc in found if doc]
 
     @staticmethod
     def backfill_lists(db, name, collection, owner_field, ref_field):

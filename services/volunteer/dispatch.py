@@ -59,7 +59,7 @@ class Dispatcher:
         accepted_at = {v: [] for v in ids}
         for t in assigned:
             if t.get("accepted_at") and t["accepted_at"] >= since:
-                accepted_at.setdefault(t["volunteer_id"], []).append(t["accepted_at"])
+                accepted_at[t["volunteer_id"]].append(t["accepted_at"])
         context = {
             "busy_ids": domain.busy_volunteer_ids(task, assigned),
             "recent_load": domain.recent_load(accepted_at, now, task["region"]),

@@ -109,8 +109,8 @@ class VolunteerStore(BaseStore):
         self.roster_changed()
 
     # The matching roster: the active volunteers' PROFILE_FIELDS, kept by each process and read
-    # again only when a volunteer was written since (the token in ``roster_version``, written
-    # after every change to a volunteer; one read by _id per match instead of a scan of every
+    # again only when a volunteer's ROSTER_KEYS changed since (the token in ``roster_version``,
+    # written after each such change; one read by _id per match instead of a scan of every
     # volunteer: a city's ~1,000 candidates per help request were most of its time under load).
     def roster_changed(self):
         upsert(self.db.roster_version, {"_id": "volunteers"}, {"$set": {"token": uuid.uuid4().hex}})
@@ -188,8 +188,7 @@ class VolunteerStore(BaseStore):
 
     def person_tasks(self, person_id):
         """Every task of the person (their list, then each by _id: no scan)."""
-        found = (self.task(t) for t in self.list_refs("person_tasks", person_id))
-        return [t for t in found if t]
+        return self.listed("person_tasks", person_id, "tasks")
 
     def task(self, task_id):
         return self.db.tasks.find_one({"_id": task_id}) if task_id else None
