@@ -75,6 +75,6 @@ class NotifierStore(BaseStore):
 
     def for_account(self, account_id, limit=50):
         """The account's newest notifications (its list, then each by _id: no scan)."""
-        ids = self.list_refs("account_notifications", account_id)[-limit:]
+        ids = self.list_refs("account_notifications", account_id, last=limit)
         found = (self.db.notifications.find_one({"_id": i}) for i in reversed(ids))
         return sorted((n for n in found if n), key=lambda n: n["created_at"], reverse=True)

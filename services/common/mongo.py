@@ -17,6 +17,8 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from services.common.clock import Clock
 
+LIST_MARK_EVERY = 8
+
 
 def database_name(config, service_name):
     return "%s%s" % (config.get("DB_PREFIX", "dpf_"), service_name)
@@ -164,35 +166,58 @@ class BaseStore:
     # ``{_id: "<owner>#<n>", ref}`` n = 0, 1, ...: read by _id until the first gap, appended by
     # a unique insert at the next free n, so two appends at once never lose one (FerretDB has
     # no atomic $push). Entries are never removed: readers check the referenced document.
-    def list_refs(self, name, owner):
-        """The refs appended to ``owner``'s list, oldest first, each once."""
-        coll, out, n = self.db["lists_" + name], [], 0
-        while True:
-            entry_id = "%s#%d" % (owner, n)
-            # the end is read twice: an empty answer for an existing id has been seen from
-            # the embedded FerretDB under heavy load, and a cut list would hide its tail
-            entry = coll.find_one({"_id": entry_id}) or coll.find_one({"_id": entry_id})
-            if entry is None:
-                return list(dict.fromkeys(out))
+    # Every LIST_MARK_EVERY appends leave a mark ``<owner>#end`` {n}: a place known to be taken,
+    # where appends and tail reads start walking (a list of 500 is then ~8 reads, not 500).
+    def _entry(self, coll, owner, n):
+        entry_id = "%s#%d" % (owner, n)
+        # an empty answer is read twice: one for an existing id has been seen from the embedded
+        # FerretDB under heavy load, and a list cut there would hide its tail
+        return coll.find_one({"_id": entry_id}) or coll.find_one({"_id": entry_id})
+
+    def _list_end(self, coll, owner):
+        """The first free place of ``owner``'s list, walked from its mark."""
+        mark = coll.find_one({"_id": "%s#end" % owner})
+        n = mark["n"] if mark else 0
+        while self._entry(coll, owner, n) is not None:
+            n += 1
+        return n
+
+    def list_refs(self, name, owner, last=None):
+        """The refs appended to ``owner``'s list, oldest first, each once (``last``: only the
+        newest that many entries)."""
+        coll = self.db["lists_" + name]
+        if last is not None:
+            end = self._list_end(coll, owner)
+            found = (self._entry(coll, owner, n) for n in range(max(0, end - last), end))
+            return list(dict.fromkeys(e["ref"] for e in found if e))
+        out, n = [], 0
+        while (entry := self._entry(coll, owner, n)) is not None:
             out.append(entry["ref"])
             n += 1
+        return list(dict.fromkeys(out))
 
-    def append_ref(self, name, owner, ref):
-        """Append ``ref`` to ``owner``'s list unless it is there (idempotent): walk the list
-        by _id to its end, insert there; a racing append that took the place moves us on."""
-        coll, n = self.db["lists_" + name], 0
+    def append_ref(self, name, owner, ref, repeat=False):
+        """Append ``ref`` to ``owner``'s list unless it is among the entries since the mark (a
+        repeat further back is appended again; readers keep each ref once) or, with ``repeat``,
+        always (a log): walk from the mark to the end, insert there; a racing append that took
+        the place moves us on."""
+        coll = self.db["lists_" + name]
+        mark = coll.find_one({"_id": "%s#end" % owner})
+        n = mark["n"] if mark else 0
         while True:
             entry_id = "%s#%d" % (owner, n)
             entry = coll.find_one({"_id": entry_id})
             if entry is None:
                 try:
                     coll.insert_one({"_id": entry_id, "ref": ref})
-                    return
+                    break
                 except DuplicateKeyError:
                     entry = coll.find_one({"_id": entry_id})
-            if entry and entry["ref"] == ref:
+            if entry and entry["ref"] == ref and not repeat:
                 return
             n += 1
+        if (n + 1) % LIST_MARK_EVERY == 0:    # $max: a racing, older mark never moves it back
+            upsert(coll, {"_id": "%s#end" % owner}, {"$max": {"n": n + 1}})
 
     def listed(self, name, owner, collection):
         """The documents of ``collection`` on ``owner``'s list, each read by _id, oldest first

@@ -41,3 +41,17 @@ def test_backfill_lists_the_documents_stored_before(db):
     BaseStore.backfill_lists(db, "wards", "guardianships", "account_id", "person_id")   # again
     assert store.list_refs("wards", "c") == [], "filled once: later documents are appended by code"
     assert db.lists_wards.count_documents({"_id": {"$ne": "~filled"}}) == 4
+
+
+def test_a_long_list_is_read_from_its_tail_and_appended_from_its_mark(db):
+    store = BaseStore(db, None)
+    for i in range(30):
+        store.append_ref("notes", "acc", "n%02d" % i)
+    assert db.lists_notes.find_one({"_id": "acc#end"})["n"] == 24, "a mark every 8 appends"
+    assert store.list_refs("notes", "acc", last=3) == ["n27", "n28", "n29"]
+    assert store.list_refs("notes", "acc", last=100) == store.list_refs("notes", "acc")
+    assert len(store.list_refs("notes", "acc")) == 30
+    db.lists_notes.update_one({"_id": "acc#end"}, {"$set": {"n": 5}})     # a stale, older mark
+    store.append_ref("notes", "acc", "n30")
+    assert store.list_refs("notes", "acc", last=2) == ["n29", "n30"]
+    assert store.list_refs("notes", "nobody", last=5) == []
