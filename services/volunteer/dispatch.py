@@ -53,17 +53,17 @@ class Dispatcher:
         pair_ids = [p["volunteer_id"] for p in pairs if p.get("status") == "active"]
         for vid, v in self.store.volunteers_by_ids(set(pair_ids) - set(profiles)).items():
             profiles[vid] = without_id(v)
-        ids = list(profiles)
-        since = now - dt.timedelta(days=cfg["recent_load_days"])
-        assigned = [without_id(t) for t in self.store.assigned_tasks(ids, since)]
-        accepted_at = {v: [] for v in ids}
-        for t in assigned:
-            if t.get("accepted_at") and t["accepted_at"] >= since:
-                accepted_at[t["volunteer_id"]].append(t["accepted_at"])
+        # the busy check and the recent load from the profiles: their live tasks and last accepts
+        live = {vid: v.get("active_task_ids") or () for vid, v in profiles.items()}
+        times = self.store.task_times({tid for tids in live.values() for tid in tids})
+        assigned = [{"id": tid, "volunteer_id": vid, "status": "accepted", "when": times[tid][0],
+                     "duration_minutes": times[tid][1]}
+                    for vid, tids in live.items() for tid in tids if tid in times]
+        accepted_at = {vid: v.get("recent_accepts") or [] for vid, v in profiles.items()}
         context = {
             "busy_ids": domain.busy_volunteer_ids(task, assigned),
             "recent_load": domain.recent_load(accepted_at, now, task["region"]),
-            "completed_together": self.store.completed_together(task["person_id"], ids),
+            "completed_together": self.store.completed_together(task["person_id"], list(profiles)),
             "pair_volunteer_ids": pair_ids, "excluded_ids": domain.exclusions(task)}
         ranking = domain.rank_candidates(task, [profiles[v] for v in nearby], context)
         return ranking, domain.pair_for(task, pairs, profiles, context)

@@ -13,7 +13,6 @@ import collections
 import datetime as dt
 import hashlib
 import time
-import uuid
 
 from pymongo import ReturnDocument
 
@@ -36,14 +35,14 @@ def escort_task_id(dedupe_key):
     return "vt_" + hashlib.sha1(("escort|%s" % dedupe_key).encode()).hexdigest()[:20]
 
 
-# what matching.rank_candidates and pair_for read of a volunteer
+# what matching reads of a volunteer: rank_candidates and pair_for, the busy check (the live
+# tasks) and the recent load (the last accept times)
 PROFILE_FIELDS = ("status", "person_id", "skills", "languages", "availability", "location",
-                  "rating_sum", "rating_count")
-# a change to these moves a volunteer into, out of or around the roster; ratings and stars do
-# not (the roster is read again anyway after ROSTER_MAX_AGE)
-ROSTER_KEYS = {"status", "person_id", "skills", "languages", "availability", "location"}
-ROSTER_MAX_AGE = 300    # seconds: read again anyway (a crash between a write and its token)
-_ROSTERS = {}           # database name -> (token, read at, [active volunteers' profiles])
+                  "rating_sum", "rating_count", "active_task_ids", "recent_accepts")
+RECENT_ACCEPTS_KEPT = 50   # more than any load_cap: the load score counts at most load_cap
+ROSTER_MAX_AGE = 300       # seconds: read all again anyway (a crash between a write and its log)
+_ROSTERS = {}              # database name -> {"next", "read_at", "volunteers": {id: profile}}
+_TASK_TIMES = {}           # task id -> (when, duration_minutes): set at creation, never changed
 
 
 class VolunteerStore(BaseStore):
@@ -53,6 +52,9 @@ class VolunteerStore(BaseStore):
     def ensure_indexes(db):
         BaseStore.backfill_keys(db, "account", "volunteers", "account_id")
         BaseStore.backfill_lists(db, "person_tasks", "tasks", "person_id", "_id")
+        BaseStore.backfill_lists(db, "volunteer_tasks", "tasks", "volunteer_id", "_id")
+        BaseStore.backfill_lists(db, "volunteer_offers", "offers", "volunteer_id", "_id")
+        BaseStore.backfill_lists(db, "task_offers", "offers", "task_id", "_id")
         db.volunteers.create_index([("status", 1), ("home_region", 1)])
         db.volunteers.create_index([("status", 1), ("skills", 1), ("location.lat", 1)])
         db.tasks.create_index([("status", 1), ("wave_expires_at", 1)])
@@ -82,12 +84,20 @@ class VolunteerStore(BaseStore):
             self.release(key)
             return None
         ops["inc"] = dict(ops.get("inc") or {}, version=1)
+        if coll == "tasks" and (set_ or {}).get("volunteer_id"):   # listed first, as on insert
+            self.append_ref("volunteer_tasks", set_["volunteer_id"], doc["_id"])
         return self.update(coll, doc["_id"], None, set_, entries, **ops)
 
     # generic conditional update: the guard is the transition ----------------------------------
     def update(self, coll, doc_id, guard=None, set_=None, entries=None, **ops):
-        """One ``find_one_and_update`` → the document after, or None when the guard missed.
+        """One update by _id → the document after, or None when ``guard`` does not hold on a
+        fresh read (decide "only once" with a claim first: the read and the write are two steps,
+        as FerretDB v1's own conditional update is, which would also scan the collection).
         ``ops``: more update operators by name without the ``$`` (``inc``, ``addToSet``, ``unset``)."""
+        if guard:
+            fresh = self.db[coll].find_one({"_id": doc_id})
+            if fresh is None or not holds(fresh, guard):
+                return None
         update = {}
         if set_:
             update["$set"] = set_
@@ -96,34 +106,50 @@ class VolunteerStore(BaseStore):
         for op, value in ops.items():
             if value:
                 update["$" + op] = value
-        after = self.db[coll].find_one_and_update(dict(guard or {}, _id=doc_id), update,
+        after = self.db[coll].find_one_and_update({"_id": doc_id}, update,
                                                   return_document=ReturnDocument.AFTER)
         if coll == "volunteers" and after is not None and \
-                ROSTER_KEYS & set(set_ or ()).union(*(v for v in ops.values() if v)):
-            self.roster_changed()
+                set(PROFILE_FIELDS) & set(set_ or ()).union(*(v for v in ops.values() if v)):
+            self.roster_changed(doc_id)
         return after
 
     # volunteers -------------------------------------------------------------------------------------
     def insert_volunteer(self, doc):
         self.db.volunteers.insert_one(doc)
-        self.roster_changed()
+        self.roster_changed(doc["_id"])
 
-    # The matching roster: the active volunteers' PROFILE_FIELDS, kept by each process and read
-    # again only when a volunteer's ROSTER_KEYS changed since (the token in ``roster_version``,
-    # written after each such change; one read by _id per match instead of a scan of every
-    # volunteer: a city's ~1,000 candidates per help request were most of its time under load).
-    def roster_changed(self):
-        upsert(self.db.roster_version, {"_id": "volunteers"}, {"$set": {"token": uuid.uuid4().hex}})
+    # The matching roster: the active volunteers' PROFILE_FIELDS, kept by each process and kept
+    # current through a log of changed volunteers (the list ``roster_changes``: an id after each
+    # write of a profile field, "*" for "read everyone again"): a match reads the log's new
+    # entries and those volunteers by _id, instead of scanning the volunteers (a city's ~1,000
+    # candidates) or the tasks of all of them (the busy check and recent load).
+    def roster_changed(self, volunteer_id=None):
+        """Log a written volunteer (None: all of them, e.g. after a bulk load)."""
+        self.append_ref("roster_changes", "all", volunteer_id or "*", repeat=True)
 
     def roster(self):
-        token = (self.db.roster_version.find_one({"_id": "volunteers"}) or {}).get("token")
-        kept = _ROSTERS.get(self.db.name)
-        if kept is None or kept[0] != token or time.monotonic() - kept[1] > ROSTER_MAX_AGE:
-            # the token is read before the volunteers: a change during the read bumps it again
-            kept = (token, time.monotonic(), list(self.db.volunteers.find(
-                {"status": "active"}, dict.fromkeys(PROFILE_FIELDS, 1))))
+        kept, fields = _ROSTERS.get(self.db.name), dict.fromkeys(PROFILE_FIELDS, 1)
+        log = self.db.lists_roster_changes
+        if kept is None or time.monotonic() - kept["read_at"] > ROSTER_MAX_AGE:
+            start = self._list_end(log, "all")    # before the read: what changes during it is read again
+            kept = {"next": start, "read_at": time.monotonic(), "volunteers": {
+                v["_id"]: v for v in self.db.volunteers.find({"status": "active"}, fields)}}
             _ROSTERS[self.db.name] = kept
-        return kept[2]
+        n, changed = kept["next"], []
+        while (entry := log.find_one({"_id": "all#%d" % n})) is not None:
+            changed.append(entry["ref"])
+            n += 1
+        kept["next"] = max(kept["next"], n)     # green threads may read the same entries at once
+        if "*" in changed:
+            kept["read_at"] = -ROSTER_MAX_AGE
+            return self.roster()
+        for vid in dict.fromkeys(changed):
+            vol = self.db.volunteers.find_one({"_id": vid}, fields)
+            if vol and vol.get("status") == "active":
+                kept["volunteers"][vid] = vol
+            else:
+                kept["volunteers"].pop(vid, None)
+        return list(kept["volunteers"].values())
 
     def volunteer(self, volunteer_id):
         return self.db.volunteers.find_one({"_id": volunteer_id}) if volunteer_id else None
@@ -152,10 +178,12 @@ class VolunteerStore(BaseStore):
             return
         vol = self.volunteer(volunteer_id)   # the claim decided; filters by _id alone (no scan)
         if vol is not None and task_id not in vol.get("active_task_ids", ()):
+            accepts = (vol.get("recent_accepts") or [])[1 - RECENT_ACCEPTS_KEPT:] + [now]
             self.db.volunteers.update_one(
                 {"_id": volunteer_id},
                 {"$push": {"active_task_ids": task_id}, "$inc": {"accepted_count": 1},
-                 "$set": {"last_accepted_at": now}})
+                 "$set": {"last_accepted_at": now, "recent_accepts": accepts}})
+            self.roster_changed(volunteer_id)
 
     def remove_load(self, volunteer_id, task_id, inc=None):
         """The task leaves the volunteer's active tasks once; ``inc`` (hours) applies with it.
@@ -169,6 +197,7 @@ class VolunteerStore(BaseStore):
         if inc:
             update["$inc"] = inc
         self.db.volunteers.update_one({"_id": volunteer_id}, update)
+        self.roster_changed(volunteer_id)
         return before
 
     def volunteer_statuses(self, region):
@@ -205,13 +234,13 @@ class VolunteerStore(BaseStore):
         """Tasks whose follow-up writes (offers, load) were left unfinished by a crash."""
         return list(self.db.tasks.find({"followup_at": {"$lte": before}}).limit(limit))
 
-    def assigned_tasks(self, volunteer_ids, since):
-        """Tasks of these volunteers accepted since ``since`` or still live, only the fields
-        matching reads: one read of the tasks for both the busy check and the recent load."""
-        return list(self.db.tasks.find(
-            {"volunteer_id": {"$in": list(volunteer_ids)},
-             "$or": [{"status": {"$in": list(LIVE)}}, {"accepted_at": {"$gte": since}}]},
-            {"volunteer_id": 1, "status": 1, "when": 1, "duration_minutes": 1, "accepted_at": 1}))
+    def task_times(self, task_ids):
+        """{task id: (when, duration_minutes)} (kept by the process: a task's time never changes)."""
+        for tid in set(task_ids) - set(_TASK_TIMES):
+            doc = self.db.tasks.find_one({"_id": tid}, {"when": 1, "duration_minutes": 1})
+            if doc:
+                _TASK_TIMES[tid] = (doc["when"], doc["duration_minutes"])
+        return {tid: _TASK_TIMES[tid] for tid in task_ids if tid in _TASK_TIMES}
 
     def completed_together(self, person_id, volunteer_ids):
         ids = set(volunteer_ids)
@@ -219,7 +248,10 @@ class VolunteerStore(BaseStore):
                                         if t["status"] == "completed" and t.get("volunteer_id") in ids))
 
     def tasks_for_volunteer(self, volunteer_id, limit=100):
-        return list(self.db.tasks.find({"volunteer_id": volunteer_id}).sort("when", -1).limit(limit))
+        """The volunteer's newest tasks (their list: a task released since is left out)."""
+        found = (self.task(t) for t in self.list_refs("volunteer_tasks", volunteer_id, last=limit))
+        return sorted((t for t in found if t and t.get("volunteer_id") == volunteer_id),
+                      key=lambda t: t["when"], reverse=True)
 
     def tasks_for_person(self, person_id, limit=100):
         return sorted(self.person_tasks(person_id), key=lambda t: t["created_at"], reverse=True)[:limit]
@@ -239,37 +271,40 @@ class VolunteerStore(BaseStore):
     # offers -----------------------------------------------------------------------------------------
     def upsert_offers(self, docs):
         """Offers have derived ids: the request and the follow-up sweep may both write a wave's
-        offers, and an offer already there is kept as it is (a racing upsert would fail)."""
+        offers, and an offer already there is kept as it is (a racing upsert would fail).
+        Each is listed first for its volunteer and its task."""
+        for doc in docs:
+            self.append_ref("volunteer_offers", doc["volunteer_id"], doc["_id"])
+            self.append_ref("task_offers", doc["task_id"], doc["_id"])
         insert_new(self.db.offers, docs)
 
     def offer(self, offer_id_):
         return self.db.offers.find_one({"_id": offer_id_}) if offer_id_ else None
 
     def offers_for_volunteer(self, volunteer_id, statuses, limit=100):
-        return list(self.db.offers.find({"volunteer_id": volunteer_id, "status": {"$in": list(statuses)}})
-                    .sort("sent_at", -1).limit(limit))
+        """The volunteer's newest offers in these statuses, newest first."""
+        found = (self.offer(o) for o in self.list_refs("volunteer_offers", volunteer_id, last=limit))
+        return sorted((o for o in found if o and o["status"] in statuses),
+                      key=lambda o: o["sent_at"], reverse=True)
 
     def offers_of_task(self, task_id):
-        return list(self.db.offers.find({"task_id": task_id}).sort([("wave", 1), ("_id", 1)]))
+        return sorted(self.listed("task_offers", task_id, "offers"), key=lambda o: (o["wave"], o["_id"]))
 
     def pending_offers(self, task_id, wave=None):
-        q = {"task_id": task_id, "status": "pending"}
-        if wave is not None:
-            q["wave"] = wave
-        return list(self.db.offers.find(q))
+        return [o for o in self.offers_of_task(task_id)
+                if o["status"] == "pending" and wave in (None, o["wave"])]
 
     def set_offer(self, offer_id_, guard, set_):
-        return self.db.offers.find_one_and_update(dict(guard, _id=offer_id_), {"$set": set_},
-                                                  return_document=ReturnDocument.AFTER)
+        """→ the offer after, or None when ``guard`` does not hold (see ``update``)."""
+        return self.update("offers", offer_id_, guard, set_)
 
     def close_offers(self, task_id, status, now, below_wave=None, except_id=None):
         """Every still-pending offer of the task (of waves before ``below_wave``) → ``status``."""
-        q = {"task_id": task_id, "status": "pending"}
-        if below_wave is not None:
-            q["wave"] = {"$lt": below_wave}
-        if except_id:
-            q["_id"] = {"$ne": except_id}
-        return self.db.offers.update_many(q, {"$set": {"status": status, "answered_at": now}}).modified_count
+        closing = [o["_id"] for o in self.pending_offers(task_id) if o["_id"] != except_id
+                   and (below_wave is None or o["wave"] < below_wave)]
+        for oid in closing:
+            self.update("offers", oid, {"status": "pending"}, {"status": status, "answered_at": now})
+        return len(closing)
 
     # complaints and pairs ---------------------------------------------------------------------------
     def insert_complaint(self, doc):

@@ -1,0 +1,81 @@
+"""The matching roster on the real database: each process keeps the active volunteers'
+profiles current through the ``roster_changes`` log (no scan per match), and matching takes
+the busy check and the recent load from those profiles."""
+import datetime as dt
+
+import pymongo
+import pytest
+
+from services.common.clock import Clock
+from services.volunteer import store as store_module
+from services.volunteer.dispatch import Dispatcher
+from services.volunteer.store import VolunteerStore
+from tests.unit.volunteer.factories import NOW, TASK_AT, make_task, make_volunteer
+
+UTC = dt.timezone.utc
+
+
+@pytest.fixture
+def store(stack):
+    client = pymongo.MongoClient(stack.env()["MONGO_URI"], tz_aware=True)
+    name = stack.db_prefix + "integration_roster"
+    client.drop_database(name)
+    store_module._ROSTERS.pop(name, None)
+    yield VolunteerStore(client[name], Clock())
+    client.drop_database(name)
+
+
+def volunteer_doc(vid, **kw):
+    v = make_volunteer(vid, **kw)
+    return dict(v, _id=v.pop("id"), active_task_ids=[])
+
+
+def task_doc(tid, when, minutes=120):
+    t = make_task(id=tid, when=when, duration_minutes=minutes)
+    return dict(t, _id=t.pop("id"))
+
+
+def roster_ids(store):
+    return sorted(v["_id"] for v in store.roster())
+
+
+def test_the_roster_follows_each_write_without_reading_everyone_again(store):
+    store.insert_volunteer(volunteer_doc("v1"))
+    store.insert_volunteer(volunteer_doc("v2"))
+    store.insert_volunteer(volunteer_doc("v9", status="pending"))
+    assert roster_ids(store) == ["v1", "v2"]
+
+    store.db.tasks.insert_one(task_doc("busy", TASK_AT))
+    store.add_load("v1", "busy", NOW)
+    store.update("volunteers", "v2", None, {"status": "suspended"})
+    store.update("volunteers", "v9", None, {"status": "active"})
+    kept = {v["_id"]: v for v in store.roster()}
+    assert sorted(kept) == ["v1", "v9"]
+    assert kept["v1"]["active_task_ids"] == ["busy"] and kept["v1"]["recent_accepts"] == [NOW]
+
+    store.db.volunteers.insert_one(volunteer_doc("v3"))       # a bulk load writes no log entry
+    assert roster_ids(store) == ["v1", "v9"]
+    store.roster_changed()                                    # ... and then says "everyone"
+    assert roster_ids(store) == ["v1", "v3", "v9"]
+
+    store.remove_load("v1", "busy")
+    assert {v["_id"]: v for v in store.roster()}["v1"]["active_task_ids"] == []
+
+
+def test_matching_leaves_out_the_busy_and_weighs_recent_accepts(store):
+    for vid in ("v1", "v2", "v3"):
+        store.insert_volunteer(volunteer_doc(vid))
+    store.db.tasks.insert_one(task_doc("held", TASK_AT))       # v1 holds the same morning
+    store.add_load("v1", "held", NOW)
+    store.db.tasks.insert_one(task_doc("done", TASK_AT - dt.timedelta(days=3)))
+    store.add_load("v2", "done", NOW - dt.timedelta(days=3))   # v2 accepted one 3 days ago ...
+    store.remove_load("v2", "done")                            # ... and finished it
+
+    dispatcher = Dispatcher(store, relay=None)
+    ranking, _ = dispatcher.rank(make_task(id="new", person_id="p7", when=TASK_AT + dt.timedelta(minutes=60)), NOW)
+    assert ranking["filtered_out"] == {"busy": 1}
+    ranked = {c["volunteer_id"]: c["components"]["load"] for c in ranking["ranked"]}
+    assert sorted(ranked) == ["v2", "v3"] and ranked["v2"] < ranked["v3"] == 1.0
+
+    later = make_task(id="later", person_id="p7", when=TASK_AT + dt.timedelta(hours=3))
+    assert "busy" not in dispatcher.rank(later, NOW)[0]["filtered_out"]
