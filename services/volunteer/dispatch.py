@@ -161,6 +161,7 @@ class Dispatcher:
         if fresh is not None and fresh.get("followup_at") == doc.get("followup_at"):
             self.store.db.tasks.update_one({"_id": tid}, {"$set": flags, "$unset": {"followup_at": ""}}
                                            if flags else {"$unset": {"followup_at": ""}})
+            self.store.unmark_due("followups", tid, doc.get("followup_at"))
         task.update(flags)
         return doc
 

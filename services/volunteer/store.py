@@ -12,6 +12,7 @@ the second guard (and is the only one MongoDB 7 would need).
 import collections
 import datetime as dt
 import hashlib
+import threading
 import time
 
 from pymongo import ReturnDocument
@@ -42,7 +43,10 @@ PROFILE_FIELDS = ("status", "person_id", "skills", "languages", "availability", 
 RECENT_ACCEPTS_KEPT = 50   # more than any load_cap: the load score counts at most load_cap
 ROSTER_MAX_AGE = 300       # seconds: read all again anyway (a crash between a write and its log)
 _ROSTERS = {}              # database name -> {"next", "read_at", "volunteers": {id: profile}}
+_ROSTER_LOCK = threading.Lock()   # green under nameko: one reader at a time, the others wait
 _TASK_TIMES = {}           # task id -> (when, duration_minutes): set at creation, never changed
+# the sweeps' work lists (``due_<kind>``: task id -> at): what is in flight, not every task
+DUE = {"waves": "wave_expires_at", "followups": "followup_at"}
 
 
 class VolunteerStore(BaseStore):
@@ -55,6 +59,7 @@ class VolunteerStore(BaseStore):
         BaseStore.backfill_lists(db, "volunteer_tasks", "tasks", "volunteer_id", "_id")
         BaseStore.backfill_lists(db, "volunteer_offers", "offers", "volunteer_id", "_id")
         BaseStore.backfill_lists(db, "task_offers", "offers", "task_id", "_id")
+        VolunteerStore.backfill_due(db)
         db.volunteers.create_index([("status", 1), ("home_region", 1)])
         db.volunteers.create_index([("status", 1), ("skills", 1), ("location.lat", 1)])
         db.tasks.create_index([("status", 1), ("wave_expires_at", 1)])
@@ -98,6 +103,8 @@ class VolunteerStore(BaseStore):
             fresh = self.db[coll].find_one({"_id": doc_id})
             if fresh is None or not holds(fresh, guard):
                 return None
+        if coll == "tasks":       # listed before the write, like the task on insert
+            self.mark_due(doc_id, set_)
         update = {}
         if set_:
             update["$set"] = set_
@@ -128,6 +135,10 @@ class VolunteerStore(BaseStore):
         self.append_ref("roster_changes", "all", volunteer_id or "*", repeat=True)
 
     def roster(self):
+        with _ROSTER_LOCK:    # many matches at once read the volunteers once, not each
+            return self._roster()
+
+    def _roster(self):
         kept, fields = _ROSTERS.get(self.db.name), dict.fromkeys(PROFILE_FIELDS, 1)
         log = self.db.lists_roster_changes
         if kept is None or time.monotonic() - kept["read_at"] > ROSTER_MAX_AGE:
@@ -142,7 +153,7 @@ class VolunteerStore(BaseStore):
         kept["next"] = max(kept["next"], n)     # green threads may read the same entries at once
         if "*" in changed:
             kept["read_at"] = -ROSTER_MAX_AGE
-            return self.roster()
+            return self._roster()
         for vid in dict.fromkeys(changed):
             vol = self.db.volunteers.find_one({"_id": vid}, fields)
             if vol and vol.get("status") == "active":
@@ -213,6 +224,7 @@ class VolunteerStore(BaseStore):
     def insert_task(self, doc):
         if doc.get("person_id"):      # listed first: readers skip an entry without its task
             self.append_ref("person_tasks", doc["person_id"], doc["_id"])
+        self.mark_due(doc["_id"], doc)
         self.db.tasks.insert_one(doc)
 
     def person_tasks(self, person_id):
@@ -225,14 +237,46 @@ class VolunteerStore(BaseStore):
     def tasks_by_ids(self, ids):
         return {t["_id"]: t for t in self.db.tasks.find({"_id": {"$in": list(ids)}})} if ids else {}
 
+    # The sweeps' work lists: a task is marked in ``due_waves`` / ``due_followups`` before a
+    # write sets its wave deadline / follow-up stamp, and unmarked once it has none (a sweep's
+    # scan of every task took seconds on a city's tasks and held up every other read).
+    def mark_due(self, task_id, fields):
+        for kind, field in DUE.items():
+            if fields and fields.get(field):
+                upsert(self.db["due_" + kind], {"_id": task_id}, {"$set": {"at": fields[field]}})
+
+    def unmark_due(self, kind, task_id, at):
+        """Only the mark of that time: a later write may have marked the task again."""
+        self.db["due_" + kind].delete_one({"_id": task_id, "at": at})
+
+    def _due(self, kind, before, limit, pending=lambda task: True):
+        """The marked tasks whose field is still set and due (stale marks are removed)."""
+        out, field = [], DUE[kind]
+        for mark in self.db["due_" + kind].find({"at": {"$lte": before}}).sort("at", 1):
+            task = self.task(mark["_id"])
+            if task is None or not task.get(field) or not pending(task):
+                self.unmark_due(kind, mark["_id"], mark["at"])
+            elif task[field] <= before and len(out) < limit:
+                out.append(task)
+        return out
+
     def due_tasks(self, now, limit):
         """Offering tasks whose current wave's deadline has passed (the sweep claims each one)."""
-        return list(self.db.tasks.find({"status": "offering", "wave_expires_at": {"$lte": now}})
-                    .sort("wave_expires_at", 1).limit(limit))
+        return self._due("waves", now, limit, lambda task: task["status"] == "offering")
 
     def followup_tasks(self, before, limit):
         """Tasks whose follow-up writes (offers, load) were left unfinished by a crash."""
-        return list(self.db.tasks.find({"followup_at": {"$lte": before}}).limit(limit))
+        return self._due("followups", before, limit)
+
+    @staticmethod
+    def backfill_due(db):
+        """Migration: mark the tasks stored before the work lists existed (once, at start)."""
+        if db.due_followups.find_one({"_id": "~filled"}):
+            return
+        store = VolunteerStore(db, None)
+        for task in db.tasks.find({}, dict.fromkeys(DUE.values(), 1)):
+            store.mark_due(task["_id"], task)
+        upsert(db.due_followups, {"_id": "~filled"}, {"$set": {"filled": True}})
 
     def task_times(self, task_ids):
         """{task id: (when, duration_minutes)} (kept by the process: a task's time never changes)."""

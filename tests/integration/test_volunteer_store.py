@@ -1,6 +1,6 @@
-"""The matching roster on the real database: each process keeps the active volunteers'
-profiles current through the ``roster_changes`` log (no scan per match), and matching takes
-the busy check and the recent load from those profiles."""
+"""The volunteer store's reads that avoid scans, on the real database: the matching roster
+kept current through the ``roster_changes`` log, the busy check and recent load taken from it,
+and the sweeps' work lists of due waves and unfinished follow-ups."""
 import datetime as dt
 
 import pymongo
@@ -79,3 +79,27 @@ def test_matching_leaves_out_the_busy_and_weighs_recent_accepts(store):
 
     later = make_task(id="later", person_id="p7", when=TASK_AT + dt.timedelta(hours=3))
     assert "busy" not in dispatcher.rank(later, NOW)[0]["filtered_out"]
+
+
+def test_the_sweeps_find_due_tasks_through_their_work_lists(store):
+    later = NOW + dt.timedelta(minutes=10)
+    store.insert_task(dict(task_doc("t1", TASK_AT), status="open", followup_at=NOW))
+    store.insert_task(dict(task_doc("t2", TASK_AT), status="open", followup_at=later))
+    assert [t["_id"] for t in store.followup_tasks(NOW, 10)] == ["t1"]
+    store.update("tasks", "t1", None, {"status": "offering", "wave_expires_at": NOW})
+    assert [t["_id"] for t in store.due_tasks(NOW, 10)] == ["t1"]
+
+    store.db.tasks.update_one({"_id": "t1"}, {"$unset": {"followup_at": ""}})   # finished
+    store.update("tasks", "t1", None, {"status": "accepted"})                   # wave answered
+    assert [t["_id"] for t in store.followup_tasks(later, 10)] == ["t2"]
+    assert store.due_tasks(later, 10) == []
+    assert store.db.due_waves.count_documents({}) == 0, "the stale marks are gone"
+    assert store.db.due_followups.find_one({"_id": "t1"}) is None
+
+
+def test_tasks_stored_before_the_work_lists_are_marked_once_at_start(store):
+    store.db.tasks.insert_many([dict(task_doc("old1", TASK_AT), status="offering", wave_expires_at=NOW),
+                                dict(task_doc("old2", TASK_AT), status="completed")])
+    VolunteerStore.backfill_due(store.db)
+    assert [t["_id"] for t in store.due_tasks(NOW, 10)] == ["old1"]
+    assert store.followup_tasks(NOW, 10) == []
