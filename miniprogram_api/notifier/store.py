@@ -6,6 +6,9 @@ from pymongo import ReturnDocument
 from services.common import outbox
 from services.common.mongo import BaseStore, DuplicateKeyError, upsert
 
+# a send that has not reported back by then (a crash mid-send) is tried again by the sweep
+SENDING_LEASE = dt.timedelta(minutes=5)
+
 
 class NotifierStore(BaseStore):
     @staticmethod
@@ -15,6 +18,8 @@ class NotifierStore(BaseStore):
         outbox.ensure_indexes(db)
         BaseStore.backfill_lists(db, "account_notifications", "notifications", "account_id",
                                  "_id")
+        BaseStore.backfill_due(db, "retries", "notifications", "next_attempt_at",
+                               {"status": {"$in": ["failed", "sending"]}})
 
     def add_consent(self, account_id, template, result):
         key = {"_id": "%s:%s" % (account_id, template)}
@@ -40,6 +45,8 @@ class NotifierStore(BaseStore):
         """Insert an outcome record; False when this event was already recorded for the account."""
         if doc.get("account_id"):   # listed first: readers skip an entry without its record
             self.append_ref("account_notifications", doc["account_id"], doc["_id"])
+        if doc.get("status") == "sending":
+            self.mark_due("retries", doc["_id"], doc["created_at"] + SENDING_LEASE)
         try:
             self.db.notifications.insert_one(doc)
             return True
@@ -55,22 +62,30 @@ class NotifierStore(BaseStore):
         fields["next_attempt_at"] = next_at
         if msgid is not None:
             fields["msgid"] = msgid
+        if next_at:
+            self.mark_due("retries", notification_id, next_at)
         self.db.notifications.update_one(
             {"_id": notification_id},
             {"$set": fields, "$push": {"history": {"status": status, "reason": reason, "at": now}}})
+        if not next_at:
+            self.unmark_due("retries", notification_id)
 
     def claim_due_retries(self, limit=50):
-        now = self.clock.now()
-        due = self.db.notifications.find({"status": "failed", "next_attempt_at": {"$lte": now}},
-                                         {"_id": 1}).limit(limit)
-        claimed = []
-        for d in due:
-            doc = self.db.notifications.find_one_and_update(
-                {"_id": d["_id"], "status": "failed"},
-                {"$set": {"status": "sending", "next_attempt_at": now + dt.timedelta(minutes=5)}},
-                return_document=ReturnDocument.AFTER)
-            if doc:
-                claimed.append(doc)
+        """Failed sends whose next attempt is due, and sends that never reported back, each
+        claimed for one sender (the work list ``due_retries``, not a scan of every record)."""
+        now, claimed = self.clock.now(), []
+        for mark in self.due_marks("retries", now):
+            doc = self.db.notifications.find_one({"_id": mark["_id"]})
+            if doc is None or doc["status"] not in ("failed", "sending"):
+                self.unmark_due("retries", mark["_id"], mark["at"])
+                continue
+            if len(claimed) >= limit or not self.claim(
+                    "retry:%s:%d" % (doc["_id"], doc.get("attempts") or 0), SENDING_LEASE):
+                continue
+            self.mark_due("retries", doc["_id"], now + SENDING_LEASE)
+            self.db.notifications.update_one({"_id": doc["_id"]}, {"$set": {
+                "status": "sending", "next_attempt_at": now + SENDING_LEASE}})
+            claimed.append(dict(doc, status="sending"))
         return claimed
 
     def for_account(self, account_id, limit=50):

@@ -239,6 +239,32 @@ class BaseStore:
                 store.append_ref(name, doc[owner_field], doc[ref_field])
         upsert(lists, {"_id": "~filled"}, {"$set": {"at": dt.datetime.now(dt.timezone.utc)}})
 
+    # work lists: a sweep for what is due (a deadline, a stamp) must not scan a collection that
+    # grows with the city; the documents in flight are marked in ``due_<kind>`` {_id, at}
+    # (small, read whole) before the write that makes them due, and unmarked when done.
+    def mark_due(self, kind, doc_id, at):
+        upsert(self.db["due_" + kind], {"_id": doc_id}, {"$set": {"at": at}})
+
+    def unmark_due(self, kind, doc_id, at=None):
+        """With ``at``: only the mark of that time (a later write may have marked it again)."""
+        self.db["due_" + kind].delete_one({"_id": doc_id} if at is None else {"_id": doc_id, "at": at})
+
+    def due_marks(self, kind, before):
+        """The marks due by ``before``, earliest first (the caller checks each document)."""
+        return list(self.db["due_" + kind].find({"at": {"$lte": before}}).sort("at", 1))
+
+    @staticmethod
+    def backfill_due(db, kind, collection, field, query=None):
+        """Migration: mark the documents stored before the work list existed (once, at start)."""
+        marks = db["due_" + kind]
+        if marks.find_one({"_id": "~filled"}):
+            return
+        store = BaseStore(db, None)
+        for doc in db[collection].find(query or {}, {field: 1}):
+            if doc.get(field):
+                store.mark_due(kind, doc["_id"], doc[field])
+        upsert(marks, {"_id": "~filled"}, {"$set": {"filled": True}})
+
     @staticmethod
     def ensure_indexes(db):
         pass

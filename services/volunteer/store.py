@@ -18,7 +18,7 @@ import time
 from pymongo import ReturnDocument
 
 from services.common import outbox
-from services.common.mongo import BaseStore, DuplicateKeyError, holds, insert_new, upsert  # noqa: F401 (re-exported)
+from services.common.mongo import BaseStore, holds, insert_new
 
 LIVE = ("accepted", "in_progress")
 CLAIM_LEASE = dt.timedelta(seconds=30)
@@ -59,7 +59,8 @@ class VolunteerStore(BaseStore):
         BaseStore.backfill_lists(db, "volunteer_tasks", "tasks", "volunteer_id", "_id")
         BaseStore.backfill_lists(db, "volunteer_offers", "offers", "volunteer_id", "_id")
         BaseStore.backfill_lists(db, "task_offers", "offers", "task_id", "_id")
-        VolunteerStore.backfill_due(db)
+        for kind, field in DUE.items():
+            BaseStore.backfill_due(db, kind, "tasks", field)
         db.volunteers.create_index([("status", 1), ("home_region", 1)])
         db.volunteers.create_index([("status", 1), ("skills", 1), ("location.lat", 1)])
         db.tasks.create_index([("status", 1), ("wave_expires_at", 1)])
@@ -104,7 +105,7 @@ class VolunteerStore(BaseStore):
             if fresh is None or not holds(fresh, guard):
                 return None
         if coll == "tasks":       # listed before the write, like the task on insert
-            self.mark_due(doc_id, set_)
+            self.mark_task_due(doc_id, set_)
         update = {}
         if set_:
             update["$set"] = set_
@@ -224,7 +225,7 @@ class VolunteerStore(BaseStore):
     def insert_task(self, doc):
         if doc.get("person_id"):      # listed first: readers skip an entry without its task
             self.append_ref("person_tasks", doc["person_id"], doc["_id"])
-        self.mark_due(doc["_id"], doc)
+        self.mark_task_due(doc["_id"], doc)
         self.db.tasks.insert_one(doc)
 
     def person_tasks(self, person_id):
@@ -237,22 +238,18 @@ class VolunteerStore(BaseStore):
     def tasks_by_ids(self, ids):
         return {t["_id"]: t for t in self.db.tasks.find({"_id": {"$in": list(ids)}})} if ids else {}
 
-    # The sweeps' work lists: a task is marked in ``due_waves`` / ``due_followups`` before a
-    # write sets its wave deadline / follow-up stamp, and unmarked once it has none (a sweep's
-    # scan of every task took seconds on a city's tasks and held up every other read).
-    def mark_due(self, task_id, fields):
+    # The sweeps' work lists (BaseStore.mark_due): a task is marked in ``due_waves`` /
+    # ``due_followups`` before a write sets its wave deadline / follow-up stamp, and unmarked
+    # once it has none (a scan of every task took seconds and held up every other read).
+    def mark_task_due(self, task_id, fields):
         for kind, field in DUE.items():
             if fields and fields.get(field):
-                upsert(self.db["due_" + kind], {"_id": task_id}, {"$set": {"at": fields[field]}})
-
-    def unmark_due(self, kind, task_id, at):
-        """Only the mark of that time: a later write may have marked the task again."""
-        self.db["due_" + kind].delete_one({"_id": task_id, "at": at})
+                self.mark_due(kind, task_id, fields[field])
 
     def _due(self, kind, before, limit, pending=lambda task: True):
         """The marked tasks whose field is still set and due (stale marks are removed)."""
         out, field = [], DUE[kind]
-        for mark in self.db["due_" + kind].find({"at": {"$lte": before}}).sort("at", 1):
+        for mark in self.due_marks(kind, before):
             task = self.task(mark["_id"])
             if task is None or not task.get(field) or not pending(task):
                 self.unmark_due(kind, mark["_id"], mark["at"])
@@ -267,16 +264,6 @@ class VolunteerStore(BaseStore):
     def followup_tasks(self, before, limit):
         """Tasks whose follow-up writes (offers, load) were left unfinished by a crash."""
         return self._due("followups", before, limit)
-
-    @staticmethod
-    def backfill_due(db):
-        """Migration: mark the tasks stored before the work lists existed (once, at start)."""
-        if db.due_followups.find_one({"_id": "~filled"}):
-            return
-        store = VolunteerStore(db, None)
-        for task in db.tasks.find({}, dict.fromkeys(DUE.values(), 1)):
-            store.mark_due(task["_id"], task)
-        upsert(db.due_followups, {"_id": "~filled"}, {"$set": {"filled": True}})
 
     def task_times(self, task_ids):
         """{task id: (when, duration_minutes)} (kept by the process: a task's time never changes)."""

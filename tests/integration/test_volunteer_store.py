@@ -100,6 +100,6 @@ def test_the_sweeps_find_due_tasks_through_their_work_lists(store):
 def test_tasks_stored_before_the_work_lists_are_marked_once_at_start(store):
     store.db.tasks.insert_many([dict(task_doc("old1", TASK_AT), status="offering", wave_expires_at=NOW),
                                 dict(task_doc("old2", TASK_AT), status="completed")])
-    VolunteerStore.backfill_due(store.db)
+    VolunteerStore.ensure_indexes(store.db)
     assert [t["_id"] for t in store.due_tasks(NOW, 10)] == ["old1"]
     assert store.followup_tasks(NOW, 10) == []
