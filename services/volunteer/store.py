@@ -45,6 +45,7 @@ ROSTER_MAX_AGE = 300       # seconds: read all again anyway (a crash between a w
 _ROSTERS = {}              # database name -> {"next", "read_at", "volunteers": {id: profile}}
 _ROSTER_LOCK = threading.Lock()   # green under nameko: one reader at a time, the others wait
 _TASK_TIMES = {}           # task id -> (when, duration_minutes): set at creation, never changed
+TASK_TIMES_KEPT = 50_000   # then forgotten and read again (bounds the process's memory)
 # the sweeps' work lists (``due_<kind>``: task id -> at): what is in flight, not every task
 DUE = {"waves": "wave_expires_at", "followups": "followup_at"}
 
@@ -267,6 +268,8 @@ class VolunteerStore(BaseStore):
 
     def task_times(self, task_ids):
         """{task id: (when, duration_minutes)} (kept by the process: a task's time never changes)."""
+        if len(_TASK_TIMES) > TASK_TIMES_KEPT:
+            _TASK_TIMES.clear()
         for tid in set(task_ids) - set(_TASK_TIMES):
             doc = self.db.tasks.find_one({"_id": tid}, {"when": 1, "duration_minutes": 1})
             if doc:
