@@ -26,7 +26,18 @@ class _JsonWsgiApp(WsgiApp):
         return rv(environ, start_response)
 
 
+# nameko listens with eventlet's default backlog of 50 connections waiting to be accepted. A
+# burst beyond that (the 200-way booking race: 200 clients connect at once while the gateway is
+# busy) overflows it; the kernel drops the SYNs and the clients send them again after 1 s, so a
+# few requests arrived a second late (TcpExtListenOverflows). The kernel caps it at somaxconn.
+LISTEN_BACKLOG = 1024
+
+
 class _JsonWebServer(WebServer):
+    def start(self):
+        super().start()
+        self._sock.listen(LISTEN_BACKLOG)   # listen() again on a listening socket: new backlog
+
     def make_url_map(self):
         url_map = Map(merge_slashes=False, strict_slashes=False)
         for provider in self._providers:
