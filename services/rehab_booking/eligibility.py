@@ -11,6 +11,7 @@ import datetime as dt
 from services.common import idnumber
 from services.common.errors import RuleRefused
 from services.rehab_booking import catalogue
+from services.rehab_booking.states import NO_SHOW
 from services.rehab_booking.util import utc
 
 CHILD_SERVICE_MAX_AGE = 17   # services of kind "children" are for people under 18
@@ -91,6 +92,11 @@ def ensure_eligible(person, service, policy, on):
                           {"reasons": result["reasons"], "service": service},
                           code="NOT_ELIGIBLE")
     return result
+
+
+def no_show_times(bookings):
+    """The start times of the person's bookings marked no-show (recent_no_shows windows them)."""
+    return [b["start"] for b in bookings if b.get("status") == NO_SHOW]
 
 
 def recent_no_shows(no_show_times, now, policy):

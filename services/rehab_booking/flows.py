@@ -19,6 +19,7 @@ from services.common.errors import Conflict, NotFound, ServiceError, Unavailable
 from services.common.ids import new_id
 from services.rehab_booking import domain, views
 from services.rehab_booking.capacity import availability, reserve_released, slot_full_error
+from services.rehab_booking.eligibility import no_show_times
 from services.rehab_booking.events import events_for_transition, waitlist_offered
 from services.rehab_booking.states import HELD, ORPHANED
 from services.rehab_booking.util import ROLE_CITIZEN, local, utc
@@ -62,17 +63,20 @@ class Flows:
             raise NotFound("没有找到该预约", {"booking_id": booking_id})
         return b
 
-    def person_facts(self, person_id):
-        """Identity's facts (birth date, death) + the local copy of certificate and household."""
+    def person_facts(self, person_id, asked=None):
+        """Identity's facts (birth date, death) + the local copy of certificate and household.
+        ``asked``: identity's reply to a call made earlier (ask_person_facts)."""
         facts = None
         for attempt in range(3):      # (an empty read under load, see store._by_id)
             try:
                 with eventlet.Timeout(6):
-                    facts = self.identity.person_facts(person_id)
+                    facts = asked.result() if asked is not None else \
+                        self.identity.person_facts(person_id)
                 break
             except eventlet.Timeout:
                 raise UpstreamTimeout()
             except NotFound:
+                asked = None
                 if attempt == 2:
                     raise NotFound("没有找到此人", {"person_id": person_id})
                 eventlet.sleep(0.1)
@@ -82,6 +86,12 @@ class Flows:
                 "certificate": local_.get("certificate"),
                 "household_status": local_.get("household_status") or "none",
                 "suspected": bool(local_.get("suspected"))}
+
+    def ask_person_facts(self, person_id):
+        """Ask identity now; returns the function that waits for the facts (a booking reads
+        the person guard and the person's bookings meanwhile)."""
+        asked = self.identity.person_facts.call_async(person_id)
+        return lambda: self.person_facts(person_id, asked)
 
     def extend_actor(self, actor, person_id):
         """A citizen token minted before a ward was added: confirm with identity once."""
@@ -122,23 +132,26 @@ class Flows:
             # on every take and release, so a race's losers cost one read; the seat claim in
             # create() stays the authority for everyone let through.
             raise slot_full_error(slot["_id"])
-        person = self.person_facts(data["person_id"])
-        doc = self.create(actor, slot, inst, policy, person, new_id("bk"),
+        facts = self.ask_person_facts(data["person_id"])
+        doc = self.create(actor, slot, inst, policy, data["person_id"], facts, new_id("bk"),
                           companion=data.get("companion"), escort=data.get("escort_needed"),
                           confirm_now=data.get("confirm", False))
         return views.booking_view(doc, inst)
 
-    def create(self, actor, slot, inst, policy, person, booking_id, companion=None, escort=False,
-               confirm_now=False, hold_minutes=None, source=None, extra=None, entry=None):
-        pid = person["person_id"]
+    def create(self, actor, slot, inst, policy, pid, facts, booking_id, companion=None,
+               escort=False, confirm_now=False, hold_minutes=None, source=None, extra=None,
+               entry=None):
+        """A booking of person ``pid`` whose ``facts`` (person_facts) are given or come from a
+        function that waits for them."""
         token = self.store.acquire_person(pid)
         try:
             now = self.now()
+            mine = self.store.person_bookings(pid)   # overlaps and no-shows: one read of them
+            person = facts() if callable(facts) else facts
             # the slot's counters as read (recounted on every take and release) choose the
             # pools to try; the seat inserts decide, so a stale count costs a try, never a place
             plan = domain.plan_booking(
-                booking_id, person, slot, inst, self.store.person_active(pid),
-                self.store.no_show_times(pid, now - policy.no_show_window), actor, now, policy,
+                booking_id, person, slot, inst, mine, no_show_times(mine), actor, now, policy,
                 companion=companion, escort_needed=escort, confirm_now=confirm_now,
                 hold_minutes=hold_minutes, source=source)
             doc = dict(plan["booking"], **(extra or {}))
@@ -297,8 +310,8 @@ class Flows:
                                            action="offer"):
                 continue                                    # another replica took this entry
             try:
-                person = self.person_facts(entry["person_id"])
-                self.create(SYSTEM, slot, inst, policy, person, bid,
+                self.create(SYSTEM, slot, inst, policy, entry["person_id"],
+                            self.ask_person_facts(entry["person_id"]), bid,
                             hold_minutes=policy.waitlist_offer_minutes, source="waitlist",
                             extra={"waitlist_entry_id": entry["_id"]}, entry=entry)
                 return bid

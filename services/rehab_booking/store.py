@@ -16,7 +16,6 @@ from services.common.errors import Conflict
 from services.common.mongo import (BaseStore, DuplicateKeyError, holds, insert_new, keep_newest,
                                    upsert)
 from services.rehab_booking import states
-from services.rehab_booking.util import utc
 
 log = logging.getLogger(__name__)
 AFTER = ReturnDocument.AFTER
@@ -181,7 +180,7 @@ class RehabBookingStore(BaseStore):
             if taken:
                 self.release_seats(booking_id, slot["_id"])
             return None
-        self.recount(slot["_id"])
+        self.recount(slot["_id"], capacity=cap)
         return taken[0]
 
     def release_seats(self, booking_id, slot_id):
@@ -191,12 +190,12 @@ class RehabBookingStore(BaseStore):
         read as this booking's is still its own at the delete: a booking's places on a slot are
         given back by one caller only (the transition that won its claim, or the create that
         failed), and nobody else can take a place before it is deleted."""
-        n = 0
-        for seat_id in self._seat_ids(slot_id):
+        n, seat_ids = 0, self._seat_ids(slot_id)
+        for seat_id in seat_ids:
             seat = self.db.seats.find_one({"_id": seat_id}, {"booking_id": 1})
             if seat and seat.get("booking_id") == booking_id:
                 n += self.db.seats.delete_one({"_id": seat_id}).deleted_count
-        self.recount(slot_id)
+        self.recount(slot_id, capacity=len(seat_ids))
         return n
 
     def seat_counts(self, slot_id, capacity=None):
@@ -215,14 +214,14 @@ class RehabBookingStore(BaseStore):
             capacity = (self.slot(slot_id) or {}).get("capacity", 0)
         return ["%s#%03d" % (slot_id, n) for n in range(capacity)]
 
-    def recount(self, slot_id, settle=True):
+    def recount(self, slot_id, settle=True, capacity=None):
         """Counters from the seats. Two recounts can interleave and leave a stale figure, so a
         changed slot is also listed in ``slot_recounts`` (small; read whole, unlike the slots)
         for the sweep to recount again until the changes have settled."""
         now = self.clock.now()
         if settle:
             upsert(self.db.slot_recounts, {"_id": slot_id}, {"$set": {"at": now}})
-        counts = self.seat_counts(slot_id)
+        counts = self.seat_counts(slot_id, capacity)
         self.db.slots.update_one({"_id": slot_id}, {"$set": dict(counts, seats_changed_at=now)})
         return counts
 
@@ -277,10 +276,6 @@ class RehabBookingStore(BaseStore):
 
     def person_active(self, person_id):
         return [b for b in self.person_bookings(person_id) if b["status"] in states.ACTIVE]
-
-    def no_show_times(self, person_id, since):
-        return [b["start"] for b in self.person_bookings(person_id)
-                if b["status"] == states.NO_SHOW and utc(b["start"]) > utc(since)]
 
     # waitlist ---------------------------------------------------------------------------------
     def insert_waitlist(self, doc):

@@ -65,6 +65,15 @@ def test_no_shows_within_window(policy):
     assert not eligibility.needs_staff_confirmation(inside[:2] + [NOW - 91 * d], NOW, policy)
 
 
+def test_no_show_times_from_bookings():
+    d = dt.timedelta(days=1)
+    bookings = [{"status": "no_show", "start": NOW - 10 * d},
+                {"status": "completed", "start": NOW - 20 * d},
+                {"status": "no_show", "start": NOW - 91 * d}]
+    assert eligibility.no_show_times(bookings) == [NOW - 10 * d, NOW - 91 * d]
+    assert eligibility.recent_no_shows(eligibility.no_show_times(bookings), NOW, make_policy()) == 1
+
+
 # ---- capacity -------------------------------------------------------------------------------
 
 def test_availability_with_reserve(policy):
