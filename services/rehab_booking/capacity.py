@@ -76,6 +76,25 @@ def availability(slot, now, policy):
             "available": general, "released": released}
 
 
+def free_places(slot, now):
+    """Places left on the slot as last counted; None for a closed or started slot (the booking
+    plan gives those their own answer)."""
+    if slot.get("status") != "open" or utc(slot["start"], "start") <= utc(now):
+        return None
+    return max(0, slot["capacity"] - slot.get("booked", 0))
+
+
+def seat_order(numbers, first):
+    """The seat numbers of a pool starting from the ``first``-th (wrapping round): racing
+    bookings that start apart mostly take a place at their first insert; the full round
+    still tries every seat."""
+    numbers = list(numbers)
+    if not numbers:
+        return numbers
+    k = first % len(numbers)
+    return numbers[k:] + numbers[:k]
+
+
 def slot_full_error(slot_id):
     return Conflict("该时段名额已满", {"slot_id": slot_id}, code="SLOT_FULL")
 

@@ -8,9 +8,12 @@
   concurrency, on MongoDB and on the embedded FerretDB (whose filtered updates are not atomic);
 - one person's changes are serialised by a lease on a per-person guard document, so the overlap
   check (domain) and the insert cannot interleave with another request for that person;
+- a booking is refused on the slot's counters before any other work, and waits at the slot's
+  gate (admission.py) while as many bookings as there are places are on their way;
 - a booking's state change, its audit record and its events are one update (the outbox).
 """
 import datetime as dt
+import logging
 
 import eventlet
 
@@ -18,13 +21,16 @@ from services.common import outbox
 from services.common.errors import Conflict, NotFound, ServiceError, Unavailable, UpstreamTimeout
 from services.common.ids import new_id
 from services.rehab_booking import domain, views
-from services.rehab_booking.capacity import availability, reserve_released, slot_full_error
+from services.rehab_booking.admission import GATE
+from services.rehab_booking.capacity import free_places, reserve_released, slot_full_error
 from services.rehab_booking.eligibility import no_show_times
 from services.rehab_booking.events import events_for_transition, waitlist_offered
 from services.rehab_booking.states import HELD, ORPHANED
 from services.rehab_booking.util import ROLE_CITIZEN, local, utc
 
+log = logging.getLogger(__name__)
 SYSTEM = {"kind": "system"}
+ADMISSION_WAIT_SECONDS = 4.0   # then a waiting booking goes on (the seat inserts decide)
 
 
 def inst_doc(inst):
@@ -106,13 +112,14 @@ class Flows:
         return actor
 
     # seats ------------------------------------------------------------------------------------
-    def claim(self, slot, claims, booking_id, seats, policy):
+    def claim(self, slot, claims, booking_id, seats, policy, first_seat=0, recount=True):
         """Take places (seat documents, unique ids) in the pools the domain's claims name, in
         order; none left -> SLOT_FULL. Returns the pool of the place taken."""
         if slot.get("status") != "open":
             raise slot_full_error(slot["_id"])
         pool = self.store.take_seats(slot, booking_id, [c["pool"] for c in claims], seats,
-                                     reserve_released(slot, self.now(), policy))
+                                     reserve_released(slot, self.now(), policy), first_seat,
+                                     recount)
         if pool is None:
             raise slot_full_error(slot["_id"])
         return pool
@@ -120,29 +127,68 @@ class Flows:
     # booking ----------------------------------------------------------------------------------
     def book(self, actor, data):
         slot = self.slot(data["slot_id"])
-        inst = self.institution(slot["institution_id"])
-        policy = self.policy(inst["region"], slot["start"])
         actor = self.extend_actor(actor, data["person_id"])
         if actor.get("kind") == "citizen" and data["person_id"] not in actor["person_ids"]:
             raise domain_forbidden()
-        now = self.now()
-        if slot.get("status") == "open" and utc(slot["start"]) > now \
-                and availability(slot, now, policy)["available_priority"] < 1:
-            # full as last counted: answer at once. The counters are recounted from the seats
-            # on every take and release, so a race's losers cost one read; the seat claim in
-            # create() stays the authority for everyone let through.
-            raise slot_full_error(slot["_id"])
-        facts = self.ask_person_facts(data["person_id"])
-        doc = self.create(actor, slot, inst, policy, data["person_id"], facts, new_id("bk"),
-                          companion=data.get("companion"), escort=data.get("escort_needed"),
-                          confirm_now=data.get("confirm", False))
+        slot, passage = self.admit(slot)
+        ok = False
+        try:
+            facts = self.ask_person_facts(data["person_id"])
+            inst = self.institution(slot["institution_id"])
+            policy = self.policy(inst["region"], slot["start"])
+            doc = self.create(actor, slot, inst, policy, data["person_id"], facts, new_id("bk"),
+                              companion=data.get("companion"), escort=data.get("escort_needed"),
+                              confirm_now=data.get("confirm", False), passage=passage)
+            ok = True
+        finally:
+            if passage is not None:
+                if passage.must_recount():
+                    self.recount_slot(slot)
+                passage.leave(ok)
         return views.booking_view(doc, inst)
+
+    def admit(self, slot):
+        """Refuse on the slot's counters (recounted from the seats when places are taken or
+        given back: a race's losers cost one read), else pass the slot's gate (admission.py),
+        reading the counters again after each wait. Returns the slot as last read and the
+        booking's way through the gate (admission.Passage; None for a closed or started slot:
+        create() answers those)."""
+        clock = eventlet.hubs.get_hub().clock
+        deadline = clock() + ADMISSION_WAIT_SECONDS
+        while True:
+            free = free_places(slot, self.now())
+            if free is None:
+                return slot, None
+            if free < 1:
+                raise slot_full_error(slot["_id"])
+            passage = GATE.try_enter(slot["_id"], free)
+            if passage is None and clock() >= deadline:
+                passage = GATE.enter(slot["_id"], free)
+            if passage is not None:
+                return slot, passage
+            GATE.wait(slot["_id"], deadline - clock())
+            slot = self.slot(slot["_id"])
+
+    def recount_slot(self, slot):
+        """Counters from the seats, for the bookings that passed the slot's gate (a crash
+        before it leaves them low until the slot's next take or release: low counters only
+        let bookings try the seats, and a failed try recounts)."""
+        try:
+            self.store.recount(slot["_id"], capacity=slot["capacity"])
+        except Exception:  # noqa: BLE001 - stale counters only let bookings try the seats
+            log.warning("slot %s not recounted", slot["_id"], exc_info=True)
+
+    def seat_taken(self, slot, passage):
+        """A gated booking took its place: the one that took the last recounts for all."""
+        if passage.took():
+            self.recount_slot(slot)
+            passage.recounted()
 
     def create(self, actor, slot, inst, policy, pid, facts, booking_id, companion=None,
                escort=False, confirm_now=False, hold_minutes=None, source=None, extra=None,
-               entry=None):
+               entry=None, passage=None):
         """A booking of person ``pid`` whose ``facts`` (person_facts) are given or come from a
-        function that waits for them."""
+        function that waits for them; ``passage``: its way through the slot's gate."""
         token = self.store.acquire_person(pid)
         try:
             now = self.now()
@@ -155,8 +201,11 @@ class Flows:
                 companion=companion, escort_needed=escort, confirm_now=confirm_now,
                 hold_minutes=hold_minutes, source=source)
             doc = dict(plan["booking"], **(extra or {}))
+            first = slot.get("booked", 0) + (passage.place if passage else 0)
             doc["seat_pool"] = self.claim(slot, plan["seat_claims"], booking_id, doc["seats"],
-                                          policy)
+                                          policy, first, recount=passage is None)
+            if passage is not None:
+                self.seat_taken(slot, passage)
             tr = {"from": None, "to": doc["status"], "action": "book",
                   "role": doc["created_by_role"], "reason": None, "update": {"$set": {}}}
             evs = events_for_transition(tr, doc, inst, policy) if doc["status"] != HELD else []

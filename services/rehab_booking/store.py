@@ -16,6 +16,7 @@ from services.common.errors import Conflict
 from services.common.mongo import (BaseStore, DuplicateKeyError, holds, insert_new, keep_newest,
                                    upsert)
 from services.rehab_booking import states
+from services.rehab_booking.capacity import seat_order
 
 log = logging.getLogger(__name__)
 AFTER = ReturnDocument.AFTER
@@ -159,13 +160,17 @@ class RehabBookingStore(BaseStore):
     # unique _id is enforced by SQLite's primary key. So a place is a document whose _id is the
     # seat number: at most ``capacity`` of them can exist, on FerretDB and on MongoDB alike. The
     # slot's counters are a cache recounted from the seats.
-    def take_seats(self, slot, booking_id, pools, seats, released):
+    def take_seats(self, slot, booking_id, pools, seats, released, first=0, recount=True):
+        """Insert ``seats`` seat documents in the pools in order, trying each pool's numbers
+        from its ``first``-th (capacity.seat_order). The pool of the first place taken, or
+        None (nothing kept) when there were not enough. ``recount=False``: the caller recounts
+        after a success (a slot's gate, admission.py)."""
         cap, reserved = slot["capacity"], slot.get("priority_reserved", 0)
         now, taken, seat_ids = self.clock.now(), [], self._seat_ids(slot["_id"], cap)
         for pool in pools:
             numbers = range(0, reserved) if pool == "priority" else (
                 range(0, cap) if released else range(reserved, cap))
-            for n in numbers:
+            for n in seat_order(numbers, first):
                 if len(taken) == seats:
                     break
                 try:
@@ -179,8 +184,11 @@ class RehabBookingStore(BaseStore):
         if len(taken) < seats:
             if taken:
                 self.release_seats(booking_id, slot["_id"])
+            else:   # the counters that let this booking through were stale: put them right
+                self.recount(slot["_id"], capacity=cap)
             return None
-        self.recount(slot["_id"], capacity=cap)
+        if recount:
+            self.recount(slot["_id"], capacity=cap)
         return taken[0]
 
     def release_seats(self, booking_id, slot_id):

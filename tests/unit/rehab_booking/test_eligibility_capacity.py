@@ -76,6 +76,22 @@ def test_no_show_times_from_bookings():
 
 # ---- capacity -------------------------------------------------------------------------------
 
+def test_free_places_as_counted():
+    assert capacity.free_places(make_slot(capacity=5, booked=3), NOW) == 2
+    assert capacity.free_places(make_slot(capacity=5, booked=5), NOW) == 0
+    assert capacity.free_places(make_slot(capacity=5, booked=7), NOW) == 0   # a stale count
+    assert capacity.free_places(make_slot(status="closed"), NOW) is None
+    slot = make_slot()
+    assert capacity.free_places(slot, slot["start"]) is None                 # started
+
+
+def test_seat_order_starts_anywhere_and_tries_every_seat():
+    assert capacity.seat_order(range(2, 6), 0) == [2, 3, 4, 5]
+    assert capacity.seat_order(range(2, 6), 3) == [5, 2, 3, 4]
+    assert capacity.seat_order(range(2, 6), 9) == [3, 4, 5, 2]
+    assert capacity.seat_order(range(0), 4) == []
+
+
 def test_availability_with_reserve(policy):
     av = capacity.availability(make_slot(capacity=5, reserved=1, booked=3), NOW, policy)
     assert (av["available_general"], av["available_priority"], av["reserved_free"]) == (1, 2, 1)
