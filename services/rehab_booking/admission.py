@@ -5,19 +5,18 @@ the person guard, the person's bookings and the seat inserts: ~17 database comma
 slot has ``free`` places left as last counted and as many bookings of it are already on that
 path in this process, one more can only get a place if one of them fails; so it waits until
 one fails or the slot is full, reads the counters again, and is refused with that one read
-when they say full. In a 200-way race for 10 places, 10 bookings work instead of 30.
+when they say full. In a 200-way race for 10 places, 10 bookings work instead of 20-30.
 
 The counters are recounted from the seats by the booking that takes the place its reading
 said was the last one (the waiters and later bookings then read "full"), and by the last one
 to leave the path if places were taken after that; not once per place. The gate counts the
-places
-taken while the path was busy (``taken``) against the free places as read: a reading made
-before a recount does not show them, one made after does, so a booking may wait when it need
-not (until the path is empty), never the other way round.
+places taken while the path was busy (``taken``) against the free places as read: a reading
+made before a recount does not show them, one made after does, so a booking may wait when it
+need not (until the path is empty), never the other way round.
 
 The gate never decides a place: the seat inserts do (store.take_seats), and a wait that runs
 out goes on as before. It counts this process's bookings only (a replica has its own gate).
-Its miscounts cost work, never a place or a refusal: refusals come from the counters alone.
+Its miscounts cost work or a wait, never a place or a refusal: refusals come from the counters.
 """
 import collections
 
@@ -69,13 +68,14 @@ class Passage:
         self.gate, self.slot_id, self.free, self.place = gate, slot_id, free, place
         self.has_taken = self.taken_before = False
 
-    def took(self):
-        """The booking took its place. True when that was the last of the free places it
-        read: the caller recounts the slot now, then calls recounted()."""
+    def took(self, places=1):
+        """The booking took its places (a companion may take one too). True when that was the
+        last of the free places it read: the caller recounts the slot now, then calls
+        recounted()."""
         g, sid = self.gate, self.slot_id
         self.has_taken = True
         g._pending[sid] -= 1
-        g._taken[sid] += 1
+        g._taken[sid] += places
         self.taken_before = g._taken[sid]   # their seats exist: a recount started now sees them
         return g._taken[sid] >= self.free
 

@@ -178,9 +178,9 @@ class Flows:
         except Exception:  # noqa: BLE001 - stale counters only let bookings try the seats
             log.warning("slot %s not recounted", slot["_id"], exc_info=True)
 
-    def seat_taken(self, slot, passage):
-        """A gated booking took its place: the one that took the last recounts for all."""
-        if passage.took():
+    def seat_taken(self, slot, passage, places):
+        """A gated booking took its places: the one that took the last recounts for all."""
+        if passage.took(places):
             self.recount_slot(slot)
             passage.recounted()
 
@@ -205,7 +205,7 @@ class Flows:
             doc["seat_pool"] = self.claim(slot, plan["seat_claims"], booking_id, doc["seats"],
                                           policy, first, recount=passage is None)
             if passage is not None:
-                self.seat_taken(slot, passage)
+                self.seat_taken(slot, passage, doc["seats"])
             tr = {"from": None, "to": doc["status"], "action": "book",
                   "role": doc["created_by_role"], "reason": None, "update": {"$set": {}}}
             evs = events_for_transition(tr, doc, inst, policy) if doc["status"] != HELD else []

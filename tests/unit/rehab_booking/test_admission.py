@@ -48,6 +48,13 @@ def test_a_place_taken_after_the_recount_is_recounted_by_the_last_to_leave():
     assert b.must_recount()
 
 
+def test_a_booking_with_a_companion_counts_both_places():
+    gate = SlotGate()
+    a = gate.try_enter("s", 3)
+    assert not a.took(places=2)
+    assert gate.try_enter("s", 3).took() is True          # the third and last place
+
+
 def test_waiters_wake_when_a_booking_fails_not_when_one_succeeds():
     gate = SlotGate()
     a, b = gate.try_enter("s", 2), gate.try_enter("s", 2)
