@@ -9,7 +9,8 @@ when they say full. In a 200-way race for 10 places, 10 bookings work instead of
 
 The counters are recounted from the seats by the booking that takes the place its reading
 said was the last one (the waiters and later bookings then read "full"), and by the last one
-to leave the path if places were taken after that; not once per place. The gate counts the
+to leave the path if places were taken after that; not once per place (one that leaves before
+lists the slot for the 2 s settle sweep, in case the last is slow). The gate counts the
 places taken while the path was busy (``taken``) against the free places as read: a reading
 made before a recount does not show them, one made after does, so a booking may wait when it
 need not (until the path is empty), never the other way round.
@@ -90,6 +91,11 @@ class Passage:
         has seen: it recounts before leave()."""
         g, sid = self.gate, self.slot_id
         return g._on_path[sid] <= 1 and g._taken[sid] > g._counted[sid]
+
+    def uncounted(self):
+        """Whether this booking's places may not be in the counters yet (no recount started
+        after it took them)."""
+        return self.has_taken and self.taken_before > self.gate._counted[self.slot_id]
 
     def leave(self, ok):
         """The booking left the path (``ok``: booked). Waiters look again when it failed (a

@@ -144,6 +144,8 @@ class Flows:
             if passage is not None:
                 if passage.must_recount():
                     self.recount_slot(slot)
+                elif passage.uncounted():   # the last to leave may be slow: the sweep meanwhile
+                    self.mark_recount(slot)
                 passage.leave(ok)
         return views.booking_view(doc, inst)
 
@@ -177,6 +179,12 @@ class Flows:
             self.store.recount(slot["_id"], capacity=slot["capacity"])
         except Exception:  # noqa: BLE001 - stale counters only let bookings try the seats
             log.warning("slot %s not recounted", slot["_id"], exc_info=True)
+
+    def mark_recount(self, slot):
+        try:
+            self.store.mark_recount(slot["_id"])
+        except Exception:  # noqa: BLE001 - as recount_slot
+            log.warning("slot %s not marked for a recount", slot["_id"], exc_info=True)
 
     def seat_taken(self, slot, passage, places):
         """A gated booking took its places: the one that took the last recounts for all."""

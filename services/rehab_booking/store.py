@@ -235,10 +235,14 @@ class RehabBookingStore(BaseStore):
         for the sweep to recount again until the changes have settled."""
         now = self.clock.now()
         if settle:
-            upsert(self.db.slot_recounts, {"_id": slot_id}, {"$set": {"at": now}})
+            self.mark_recount(slot_id, now)
         counts = self.seat_counts(slot_id, capacity)
         self.db.slots.update_one({"_id": slot_id}, {"$set": dict(counts, seats_changed_at=now)})
         return counts
+
+    def mark_recount(self, slot_id, now=None):
+        """List the slot for the settle sweep (recount_recent: every 2 s, for 20 s)."""
+        upsert(self.db.slot_recounts, {"_id": slot_id}, {"$set": {"at": now or self.clock.now()}})
 
     def recount_recent(self, since):
         for mark in list(self.db.slot_recounts.find()):

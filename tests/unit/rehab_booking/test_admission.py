@@ -38,6 +38,18 @@ def test_the_booking_that_takes_the_last_place_recounts():
     assert not b.must_recount()                # the recount saw both places
 
 
+def test_a_place_no_recount_has_seen_is_uncounted():
+    gate = SlotGate()
+    a, b, c = gate.try_enter("s", 3), gate.try_enter("s", 3), gate.try_enter("s", 3)
+    assert not a.uncounted()                   # nothing taken
+    a.took()
+    assert a.uncounted()                       # b and c are still on the path
+    b.took()
+    assert c.took() is True
+    c.recounted()
+    assert not a.uncounted() and not b.uncounted()
+
+
 def test_a_place_taken_after_the_recount_is_recounted_by_the_last_to_leave():
     gate = SlotGate()
     a, b = gate.try_enter("s", 1), gate.enter("s", 1)   # b: a wait ran out
