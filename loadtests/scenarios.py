@@ -155,8 +155,9 @@ def payout_batch(stack):
     r = requests.post(_api(stack) + "/admin/subsidy/payout-batches", headers=headers, timeout=600,
                       json={"region": PAY_REGION, "month": month})
     http_status = r.status_code
-    # the gateway gives up after RPC_TIMEOUT_SECONDS (504) while the service goes on: wait for
-    # the batch to be done in the database (never POST again: that would take over the lease)
+    # the POST answers when the batch is done (201); should it not (a 504 beyond the route's
+    # limit), the batch goes on: wait for it in the database (never POST again: that would
+    # take over the lease)
     while True:
         doc = sdb.payout_batches.find_one({"_id": batch_id}, {"status": 1})
         if doc and doc.get("status") == "done":
