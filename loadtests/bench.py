@@ -29,6 +29,7 @@ import time  # noqa: E402
 from nameko.rpc import ServiceProxy  # noqa: E402
 from nameko.standalone.rpc import ClusterProxy, ClusterRpcProxy  # noqa: E402
 
+from loadtests.run_load import LOAD_ENV  # noqa: E402
 from services.common.rpc import RPC_PUBLISH  # noqa: E402
 
 from tools.stack import ROOT, Stack  # noqa: E402
@@ -172,10 +173,7 @@ def main():
         "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
     from loadtests import scenarios
     for k, replicas in enumerate(int(n) for n in args.replicas.split(",")):
-        # the race logs 200 people in from one address: the per-address login/binding limits
-        # are for the public internet, not for a load generator (as for test and load stacks)
-        stack = Stack("bench", replicas=replicas, extra_env={
-            "RATE_LIMITS": '{"login": {"limit": 1000000}, "identity": {"limit": 1000000}}'})
+        stack = Stack("bench", replicas=replicas, extra_env=LOAD_ENV)
         stack.ensure_infra()
         stack.reset_data()
         try:
