@@ -45,6 +45,7 @@ from services.common.mongo import upsert
 log = logging.getLogger(__name__)
 
 DELIVERED, STATE, RETRY = "outbox_delivered", "outbox_state", "outbox_retry"
+TAKEOVERS = "outbox_takeovers"
 RESOLVED = ("done", "unrouted", "dead")
 SWEEP_GRACE = dt.timedelta(seconds=5)      # leave fresh entries to the inline flush
 FULL_SWEEP = dt.timedelta(minutes=int(os.environ.get("OUTBOX_FULL_SWEEP_MINUTES", 30)))
@@ -260,10 +261,17 @@ class _Relay:
               (record["state"] == "publishing" and record["lease_until"] <= now)
         if not due:
             return False
-        taken = db[DELIVERED].find_one_and_update(
-            {"_id": entry["id"], "state": record["state"], "attempts": record.get("attempts", 0)},
-            {"$set": {"state": "publishing", "lease_until": now + LEASE}})
-        return taken is not None
+        # one taker per version of the record: a unique insert decides (a conditional update
+        # would scan every delivery record on FerretDB v1, and two could both match)
+        version = "%s|%s|%s|%s" % (entry["id"], record["state"], record.get("attempts", 0),
+                                   record.get("next_at") or record.get("lease_until"))
+        try:
+            db[TAKEOVERS].insert_one({"_id": version, "at": now})
+        except DuplicateKeyError:
+            return False
+        db[DELIVERED].update_one({"_id": entry["id"]},
+                                 {"$set": {"state": "publishing", "lease_until": now + LEASE}})
+        return True
 
     @staticmethod
     def _postpone(db, entry, attempts, now, exc):
