@@ -237,7 +237,8 @@ class VolunteerStore(BaseStore):
         return self.db.tasks.find_one({"_id": task_id}) if task_id else None
 
     def tasks_by_ids(self, ids):
-        return {t["_id"]: t for t in self.db.tasks.find({"_id": {"$in": list(ids)}})} if ids else {}
+        found = (self.task(i) for i in ids)   # one by one by _id: an $in scans every task
+        return {t["_id"]: t for t in found if t}
 
     # The sweeps' work lists (BaseStore.mark_due): a task is marked in ``due_waves`` /
     # ``due_followups`` before a write sets its wave deadline / follow-up stamp, and unmarked
