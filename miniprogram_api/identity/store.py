@@ -100,9 +100,8 @@ class IdentityStore(BaseStore):
     def wards(self, account_id):
         """The account's guardianships in the order added (the account's list, then each by
         _id: no scan; no wards is one read)."""
-        found = (self.db.guardianships.find_one({"_id": "%s:%s" % (account_id, person_id)})
-                 for person_id in self.list_refs("wards", account_id))
-        return [g for g in found if g]
+        return self.by_ids("guardianships", ["%s:%s" % (account_id, person_id)
+                                             for person_id in self.list_refs("wards", account_id)])
 
     def guardians(self, person_id):
         return list(self.db.guardianships.find({"person_id": person_id}))

@@ -74,11 +74,8 @@ class NotifierStore(BaseStore):
         """Failed sends whose next attempt is due, and sends that never reported back, each
         claimed for one sender (the work list ``due_retries``, not a scan of every record)."""
         now, claimed = self.clock.now(), []
-        for mark in self.due_marks("retries", now):
-            doc = self.db.notifications.find_one({"_id": mark["_id"]})
-            if doc is None or doc["status"] not in ("failed", "sending"):
-                self.unmark_due("retries", mark["_id"], mark["at"])
-                continue
+        for doc in self.due_documents("retries", "notifications", now,
+                                      lambda d: d["status"] in ("failed", "sending")):
             if len(claimed) >= limit or not self.claim(
                     "retry:%s:%d" % (doc["_id"], doc.get("attempts") or 0), SENDING_LEASE):
                 continue
@@ -90,6 +87,5 @@ class NotifierStore(BaseStore):
 
     def for_account(self, account_id, limit=50):
         """The account's newest notifications (its list, then each by _id: no scan)."""
-        ids = self.list_refs("account_notifications", account_id, last=limit)
-        found = (self.db.notifications.find_one({"_id": i}) for i in reversed(ids))
-        return sorted((n for n in found if n), key=lambda n: n["created_at"], reverse=True)
+        return sorted(self.listed("account_notifications", account_id, "notifications", limit),
+                      key=lambda n: n["created_at"], reverse=True)

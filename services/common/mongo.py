@@ -174,10 +174,15 @@ class BaseStore:
         # FerretDB under heavy load, and a list cut there would hide its tail
         return coll.find_one({"_id": entry_id}) or coll.find_one({"_id": entry_id})
 
+    @staticmethod
+    def _mark(coll, owner):
+        """A place of ``owner``'s list known to be taken (0 before the first mark)."""
+        mark = coll.find_one({"_id": "%s#end" % owner})
+        return mark["n"] if mark else 0
+
     def _list_end(self, coll, owner):
         """The first free place of ``owner``'s list, walked from its mark."""
-        mark = coll.find_one({"_id": "%s#end" % owner})
-        n = mark["n"] if mark else 0
+        n = self._mark(coll, owner)
         while self._entry(coll, owner, n) is not None:
             n += 1
         return n
@@ -202,8 +207,7 @@ class BaseStore:
         always (a log): walk from the mark to the end, insert there; a racing append that took
         the place moves us on."""
         coll = self.db["lists_" + name]
-        mark = coll.find_one({"_id": "%s#end" % owner})
-        n = mark["n"] if mark else 0
+        n = self._mark(coll, owner)
         while True:
             entry_id = "%s#%d" % (owner, n)
             entry = coll.find_one({"_id": entry_id})
@@ -219,12 +223,16 @@ class BaseStore:
         if (n + 1) % LIST_MARK_EVERY == 0:    # $max: a racing, older mark never moves it back
             upsert(coll, {"_id": "%s#end" % owner}, {"$max": {"n": n + 1}})
 
-    def listed(self, name, owner, collection):
-        """The documents of ``collection`` on ``owner``'s list, each read by _id, oldest first
-        (an entry whose document is not there is skipped)."""
-        found = (self.db[collection].find_one({"_id": ref})
-                 for ref in self.list_refs(name, owner))
+    def by_ids(self, collection, ids):
+        """The documents with these ids, in their order, each read by _id (``{"_id": {"$in":
+        ...}}`` reads the whole collection on FerretDB v1); ids with no document are skipped."""
+        found = (self.db[collection].find_one({"_id": i}) for i in ids)
         return [doc for doc in found if doc]
+
+    def listed(self, name, owner, collection, last=None):
+        """The documents of ``collection`` on ``owner``'s list, oldest first (``last``: of the
+        newest that many entries; an entry whose document is not there is skipped)."""
+        return self.by_ids(collection, self.list_refs(name, owner, last))
 
     @staticmethod
     def backfill_lists(db, name, collection, owner_field, ref_field):
@@ -249,9 +257,17 @@ class BaseStore:
         """With ``at``: only the mark of that time (a later write may have marked it again)."""
         self.db["due_" + kind].delete_one({"_id": doc_id} if at is None else {"_id": doc_id, "at": at})
 
-    def due_marks(self, kind, before):
-        """The marks due by ``before``, earliest first (the caller checks each document)."""
-        return list(self.db["due_" + kind].find({"at": {"$lte": before}}).sort("at", 1))
+    def due_documents(self, kind, collection, before, still_due):
+        """The documents of ``collection`` marked due by ``before``, earliest mark first, for
+        which ``still_due(doc)`` holds; the marks of the others are removed (done since)."""
+        out = []
+        for mark in list(self.db["due_" + kind].find({"at": {"$lte": before}}).sort("at", 1)):
+            doc = self.db[collection].find_one({"_id": mark["_id"]})
+            if doc is not None and still_due(doc):
+                out.append(doc)
+            else:
+                self.unmark_due(kind, mark["_id"], mark["at"])
+        return out
 
     @staticmethod
     def backfill_due(db, kind, collection, field, query=None):

@@ -176,8 +176,7 @@ class VolunteerStore(BaseStore):
         return self.file_key("account", account_id, new_vid)
 
     def volunteers_by_ids(self, ids):
-        found = (self.db.volunteers.find_one({"_id": i}) for i in ids)  # by _id: no scan
-        return {v["_id"]: v for v in found if v}
+        return {v["_id"]: v for v in self.by_ids("volunteers", ids)}
 
     def candidates(self, skill, box):
         """Active volunteers with the skill in the box (from the roster; copies)."""
@@ -237,8 +236,7 @@ class VolunteerStore(BaseStore):
         return self.db.tasks.find_one({"_id": task_id}) if task_id else None
 
     def tasks_by_ids(self, ids):
-        found = (self.task(i) for i in ids)   # one by one by _id: an $in scans every task
-        return {t["_id"]: t for t in found if t}
+        return {t["_id"]: t for t in self.by_ids("tasks", ids)}
 
     # The sweeps' work lists (BaseStore.mark_due): a task is marked in ``due_waves`` /
     # ``due_followups`` before a write sets its wave deadline / follow-up stamp, and unmarked
@@ -249,15 +247,11 @@ class VolunteerStore(BaseStore):
                 self.mark_due(kind, task_id, fields[field])
 
     def _due(self, kind, before, limit, pending=lambda task: True):
-        """The marked tasks whose field is still set and due (stale marks are removed)."""
-        out, field = [], DUE[kind]
-        for mark in self.due_marks(kind, before):
-            task = self.task(mark["_id"])
-            if task is None or not task.get(field) or not pending(task):
-                self.unmark_due(kind, mark["_id"], mark["at"])
-            elif task[field] <= before and len(out) < limit:
-                out.append(task)
-        return out
+        """The marked tasks whose field is still set (and ``pending``), due by ``before``."""
+        field = DUE[kind]
+        marked = self.due_documents(kind, "tasks", before,
+                                    lambda task: task.get(field) and pending(task))
+        return [task for task in marked if task[field] <= before][:limit]
 
     def due_tasks(self, now, limit):
         """Offering tasks whose current wave's deadline has passed (the sweep claims each one)."""
@@ -284,9 +278,8 @@ class VolunteerStore(BaseStore):
 
     def tasks_for_volunteer(self, volunteer_id, limit=100):
         """The volunteer's newest tasks (their list: a task released since is left out)."""
-        found = (self.task(t) for t in self.list_refs("volunteer_tasks", volunteer_id, last=limit))
-        return sorted((t for t in found if t and t.get("volunteer_id") == volunteer_id),
-                      key=lambda t: t["when"], reverse=True)
+        return sorted((t for t in self.listed("volunteer_tasks", volunteer_id, "tasks", limit)
+                       if t.get("volunteer_id") == volunteer_id), key=lambda t: t["when"], reverse=True)
 
     def tasks_for_person(self, person_id, limit=100):
         return sorted(self.person_tasks(person_id), key=lambda t: t["created_at"], reverse=True)[:limit]
@@ -318,9 +311,8 @@ class VolunteerStore(BaseStore):
 
     def offers_for_volunteer(self, volunteer_id, statuses, limit=100):
         """The volunteer's newest offers in these statuses, newest first."""
-        found = (self.offer(o) for o in self.list_refs("volunteer_offers", volunteer_id, last=limit))
-        return sorted((o for o in found if o and o["status"] in statuses),
-                      key=lambda o: o["sent_at"], reverse=True)
+        return sorted((o for o in self.listed("volunteer_offers", volunteer_id, "offers", limit)
+                       if o["status"] in statuses), key=lambda o: o["sent_at"], reverse=True)
 
     def offers_of_task(self, task_id):
         return sorted(self.listed("task_offers", task_id, "offers"), key=lambda o: (o["wave"], o["_id"]))
