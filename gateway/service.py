@@ -36,6 +36,9 @@ log = logging.getLogger("gateway")
 SERVICES = ("identity", "notifier", "certificate", "subsidy", "rehab_booking", "volunteer")
 URL_MAP = Map([Rule(r.werkzeug_rule, endpoint=r, methods=[r.method]) for r in ALL_ROUTES],
               strict_slashes=False, merge_slashes=False)
+# bound once: the routes depend on the path and method only, not on the host or scheme that
+# bind_to_environ would read from every request's environ
+ROUTES = URL_MAP.bind("gateway")
 
 
 class Settings(DependencyProvider):
@@ -120,9 +123,8 @@ class Gateway:
 
     # -------------------------------------------------------------------------------------------
     def _dispatch(self, request, rid):
-        adapter = URL_MAP.bind_to_environ(request.environ)
         try:
-            route, params = adapter.match()
+            route, params = ROUTES.match(request.path, method=request.method)
         except WerkzeugMethodNotAllowed:
             raise MethodNotAllowed()
         except WerkzeugNotFound:

@@ -53,5 +53,9 @@ class _JsonWebServer(WebServer):
 class _HttpEntrypoint(HttpRequestHandler):
     server = _JsonWebServer()
 
+    def check_signature(self, args, kwargs):
+        """nameko checks every request's arguments against the handler with inspect (4 % of
+        the gateway's time on a read); here they come from the handler's own URL rule."""
+
 
 http = _HttpEntrypoint.decorator
