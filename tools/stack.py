@@ -228,6 +228,16 @@ class Stack:
                 counts[parts[0]] = (int(parts[1]), int(parts[2]))
         return counts
 
+    def consumers(self, queue):
+        """Tests: how many consumers ``queue`` has in this stack's vhost (replicas started)."""
+        out = self._rabbitmqctl("list_queues", "-p", self.vhost, "--no-table-headers", "name",
+                                "consumers").stdout
+        for line in out.splitlines():
+            parts = line.split()
+            if len(parts) == 2 and parts[0] == queue and parts[1].isdigit():
+                return int(parts[1])
+        return 0
+
     # -- private infrastructure (private_infra=True) ---------------------------------------------
     @property
     def broker_node(self):

@@ -1,7 +1,6 @@
 """Capacity is never exceeded: 200 distinct people book one slot of capacity 10 at the same time
 through the gateway — exactly 10 get a place, every other answer is 409 SLOT_FULL, and the
 database agrees. Then the same with a second replica of the service consuming the same queue."""
-import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -24,16 +23,6 @@ def county(api):
 @pytest.fixture(scope="module")
 def people(api, amqp_config, rdb):
     return many_citizens(api, amqp_config, rdb, PEOPLE)
-
-
-def rpc_consumers(stack, queue="rpc-rehab_booking"):
-    out = subprocess.run(["rabbitmqctl", "-q", "list_queues", "-p", stack.vhost, "name",
-                          "consumers"], capture_output=True, text=True, timeout=60).stdout
-    for line in out.splitlines():
-        parts = line.split()
-        if len(parts) == 2 and parts[0] == queue:
-            return int(parts[1])
-    return 0
 
 
 def fire(api, slot_id, people):
@@ -90,9 +79,9 @@ def test_two_hundred_at_once_on_two_replicas(api, rdb, county, people, stack):
     stack.start_service("rehab_booking", 1)
     try:
         deadline = time.time() + 90
-        while rpc_consumers(stack) < 2 and time.time() < deadline:
+        while stack.consumers("rpc-rehab_booking") < 2 and time.time() < deadline:
             time.sleep(1)
-        assert rpc_consumers(stack) >= 2, "the second replica did not start consuming"
+        assert stack.consumers("rpc-rehab_booking") >= 2, "the second replica is not consuming"
         elapsed = check_race(api, rdb, slot_id, people)
         print("\n200 bookings against capacity 10, two replicas: %.1fs" % elapsed)
     finally:
