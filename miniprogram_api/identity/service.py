@@ -4,12 +4,13 @@ It owns the person registry: ID numbers are stored encrypted (AES-GCM) and looke
 keyed blind index; responses carry masked ID numbers only.
 """
 
+from nameko.events import BROADCAST, event_handler
 from nameko.timer import timer
 
 from miniprogram_api.identity import passwords, schemas, tokens
 from miniprogram_api.identity.store import IdentityStore
 from miniprogram_api.settings import Settings
-from services.common import authz, idnumber, outbox, regions
+from services.common import authz, cache, idnumber, outbox, regions
 from services.common.crypto import mask_phone
 from services.common.errors import Conflict, Forbidden, NotFound, RuleRefused, Unauthorized
 from services.common.mongo import Mongo
@@ -33,6 +34,7 @@ class IdentityService:
     store = Mongo(IdentityStore)
     settings = Settings()
     outbox = outbox.Outbox("persons")
+    shown = cache.CacheBroadcast(IdentityStore.cache)
 
     # login and tokens ---------------------------------------------------------------------------
     @rpc
@@ -81,9 +83,9 @@ class IdentityService:
         return out
 
     def _person_ids(self, account_id):
-        account = self.store.account(account_id) or {}
+        account = self.store.account(account_id) or {"_id": account_id}
         own = [account["person_id"]] if account.get("person_id") else []
-        return own + [g["person_id"] for g in self.store.wards(account_id)]
+        return own + [g["person_id"] for g in self.store.wards(account)]
 
     @staticmethod
     def _staff_view(staff):
@@ -99,16 +101,16 @@ class IdentityService:
                 raise NotFound()
             return {"staff": self._staff_view(staff)}
         authz.require_actor(actor)
-        account = self.store.account(actor["account_id"])
+        account = self.store.shown_account(actor["account_id"])
         if not account:
             raise Unauthorized("账号不存在，请重新登录", code="TOKEN_INVALID")
         pii = self.settings.pii
-        wards = [_person_view(self.store.person(g["person_id"]), pii, g["relationship"])
-                 for g in self.store.wards(account["_id"])]
+        wards = [_person_view(self.store.shown_person(g["person_id"]), pii, g["relationship"])
+                 for g in self.store.wards(account)]
         return {"account": {"id": account["_id"], "identity_bound": bool(account.get("person_id")),
                             "phone_masked": mask_phone(pii.decrypt(account["phone_enc"]))
                             if account.get("phone_enc") else None},
-                "person": _person_view(self.store.person(account.get("person_id")), pii)
+                "person": _person_view(self.store.shown_person(account.get("person_id")), pii)
                 if account.get("person_id") else None,
                 "wards": wards}
 
@@ -288,6 +290,11 @@ class IdentityService:
     @rpc
     def health(self):
         return self.store.ping()
+
+    @event_handler("identity", cache.EVENT, handler_type=BROADCAST, reliable_delivery=False)
+    def drop_shown(self, payload):
+        """Another process of identity changed documents this one may be showing."""
+        self.shown.drop(payload["keys"])
 
     @timer(interval=5)
     def relay_outbox(self):
