@@ -7,7 +7,6 @@ checked locally) → the route's auth level and roles → a citizen's right to a
 the right status; nothing escapes as a bare 500 with a stack trace.
 """
 import logging
-import time
 
 from kombu import Connection
 from nameko.extensions import DependencyProvider
@@ -64,7 +63,6 @@ class Gateway:
 
     @http("GET,POST,PUT,PATCH,DELETE", "/api/v1/<path:path>")
     def api(self, request, path):
-        started = time.monotonic()
         rid = web.request_id_of(request)
         self.settings["worker_ctx"].data["request_id"] = rid
         try:
@@ -77,8 +75,6 @@ class Gateway:
         except Exception:  # noqa: BLE001 - the last guard: never a stack trace to a client
             log.exception("unexpected error request_id=%s", rid)
             resp = web.error_response(ServiceError(), rid)
-        log.info("%s %s %d %.1fms request_id=%s", request.method, request.path, resp.status_code,
-                 (time.monotonic() - started) * 1000, rid)
         return resp
 
     @http("GET", "/console/<path:path>")

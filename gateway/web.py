@@ -1,6 +1,9 @@
 """nameko's @http, with an outer URL map that never answers in HTML: no redirect for empty
 path segments (merge_slashes), and unknown paths or methods outside the API get the same JSON
-error envelope as everything else."""
+error envelope as everything else; one access log line per request, with its request id."""
+import logging
+import time
+
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer, WsgiApp
 from werkzeug.exceptions import HTTPException
@@ -10,9 +13,12 @@ from werkzeug.wrappers import Request
 from gateway.http import error_response
 from services.common.errors import MethodNotAllowed, NotFound, ServiceError
 
+log = logging.getLogger("gateway")
+
 
 class _JsonWsgiApp(WsgiApp):
     def __call__(self, environ, start_response):
+        started = time.monotonic()
         request = Request(environ, shallow=True)
         adapter = self.url_map.bind_to_environ(environ)
         try:
@@ -23,6 +29,8 @@ class _JsonWsgiApp(WsgiApp):
             error = {404: NotFound("没有这个接口", code="ROUTE_NOT_FOUND"),
                      405: MethodNotAllowed()}.get(exc.code) or ServiceError(code="BAD_REQUEST")
             rv = error_response(error, "-")
+        log.info("%s %s %d %.1fms request_id=%s", request.method, request.path, rv.status_code,
+                 (time.monotonic() - started) * 1000, rv.headers.get("X-Request-Id", "-"))
         return rv(environ, start_response)
 
 
@@ -37,6 +45,11 @@ class _JsonWebServer(WebServer):
     def start(self):
         super().start()
         self._sock.listen(LISTEN_BACKLOG)   # listen() again on a listening socket: new backlog
+
+    def get_wsgi_server(self, sock, wsgi_app, **kwargs):
+        server = super().get_wsgi_server(sock, wsgi_app, **kwargs)
+        server.log_output = False   # eventlet's own access line: the app above writes one
+        return server
 
     def make_url_map(self):
         url_map = Map(merge_slashes=False, strict_slashes=False)
