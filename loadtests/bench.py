@@ -23,6 +23,7 @@ import datetime as dt  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
 import re  # noqa: E402
+import resource  # noqa: E402
 import subprocess  # noqa: E402
 import time  # noqa: E402
 
@@ -37,6 +38,38 @@ from tools.stack import ROOT, Stack  # noqa: E402
 LOCUST = os.path.join(ROOT, ".venv-load", "bin", "locust")
 PYSPY = os.path.join(ROOT, ".venv-load", "bin", "py-spy")
 OURS = re.compile(r"\((gateway|services|miniprogram_api)/")  # py-spy names files by module path
+
+
+def cpu_ms():
+    """CPU milliseconds used so far by every process on the machine, summed per kind: each
+    nameko service by class, rabbitmq, ferretdb, this process (the bare-RPC clients) and its
+    finished children (locust)."""
+    tick, out = os.sysconf("SC_CLK_TCK"), {}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open("/proc/%s/cmdline" % pid, "rb") as f:
+                cmd = f.read().decode(errors="replace").split("\0")
+            with open("/proc/%s/stat" % pid) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if pid == str(os.getpid()):
+            continue
+        text = " ".join(cmd)
+        kind = ("nameko " + cmd[-2].rsplit(":", 1)[-1] if "nameko" in text and " run " in text
+                else "rabbitmq" if "beam" in text else "ferretdb" if "ferretdb" in text else None)
+        if kind:
+            out[kind] = out.get(kind, 0) + (int(fields[11]) + int(fields[12])) * 1000 / tick
+    for who, label in ((resource.RUSAGE_SELF, "bench clients"), (resource.RUSAGE_CHILDREN, "locust")):
+        usage = resource.getrusage(who)
+        out[label] = (usage.ru_utime + usage.ru_stime) * 1000
+    return out
+
+
+def cpu_per_request(before, after, requests):
+    """Where each request's CPU went: ms per request by process kind (0.01 ms and up)."""
+    per = {k: (after.get(k, 0) - before.get(k, 0)) / max(requests, 1) for k in after}
+    return {k: round(v, 3) for k, v in sorted(per.items(), key=lambda kv: -kv[1]) if v >= 0.01}
 
 
 def percentile(values, p):
@@ -136,7 +169,10 @@ def measure_edge(stack, users, seconds, out_dir):
     os.makedirs(out_dir, exist_ok=True)
     print("bench: %d replica(s): bare nameko RPC (echo), %d clients, %ds ..."
           % (stack.replicas, users, seconds))
+    before = cpu_ms()
     out["bare_rpc"] = bare_rpc(stack.env()["AMQP_URI"], users, seconds)
+    out["bare_rpc"]["cpu_ms_per_request"] = cpu_per_request(before, cpu_ms(),
+                                                            out["bare_rpc"]["requests"])
     print("  ", out["bare_rpc"])
     print("bench: bare nameko RPC with nameko's default publishing (confirms, persistent) ...")
     out["bare_rpc_nameko_defaults"] = bare_rpc(stack.env()["AMQP_URI"], users, seconds,
@@ -145,7 +181,9 @@ def measure_edge(stack, users, seconds, out_dir):
     for name, cls in (("gateway_read", "ReadUser"), ("gateway_write", "WriteUser")):
         print("bench: %s through the gateway (locust %s) ..." % (name, cls))
         spies = profile(stack, name, seconds, out_dir) if os.environ.get("BENCH_PROFILE") else []
+        before = cpu_ms()
         out[name] = locust_run(stack.url, cls, users, seconds, out_dir)
+        out[name]["cpu_ms_per_request"] = cpu_per_request(before, cpu_ms(), out[name]["requests"])
         for label, spy, raw in spies:
             spy.wait(60)
             out[name].setdefault("profile", {})[label] = summarise_profile(raw)
