@@ -6,7 +6,8 @@
      concurrency), and their ratio to (1)
   3. extra scenarios registered in loadtests/scenarios.py (booking race, payout batch) when
      the services they need are present
-  (1) and (2) run once per replica count of --replicas (default 1,2: what a second process of
+  the bare RPC and the read alternate in --rounds rounds (default 3) and the median round's
+  ratio is reported; (1) and (2) run once per replica count of --replicas (default 1,2: what a second process of
   every service and of the gateway changes); --only picks parts (edge, booking_race, ...)
 
 A stack named "bench" is started for the run (own vhost, databases, ports) and stopped after.
@@ -162,34 +163,56 @@ def summarise_profile(raw_path, top=10):
     return {"samples": samples, "our_code_inclusive_pct": ranked(ours), "self_pct": ranked(own)}
 
 
-def measure_edge(stack, users, seconds, out_dir):
-    """Bare RPC, then the gateway's read and write at the same concurrency."""
-    out = {"replicas": stack.replicas}
-    out_dir = os.path.join(out_dir, "replicas-%d" % stack.replicas)
-    os.makedirs(out_dir, exist_ok=True)
-    print("bench: %d replica(s): bare nameko RPC (echo), %d clients, %ds ..."
-          % (stack.replicas, users, seconds))
+def measured(run, requests_of=lambda r: r["requests"]):
+    """run() with the CPU each process kind spent per request added to its figures."""
     before = cpu_ms()
-    out["bare_rpc"] = bare_rpc(stack.env()["AMQP_URI"], users, seconds)
-    out["bare_rpc"]["cpu_ms_per_request"] = cpu_per_request(before, cpu_ms(),
-                                                            out["bare_rpc"]["requests"])
-    print("  ", out["bare_rpc"])
-    print("bench: bare nameko RPC with nameko's default publishing (confirms, persistent) ...")
-    out["bare_rpc_nameko_defaults"] = bare_rpc(stack.env()["AMQP_URI"], users, seconds,
-                                               nameko_defaults=True)
-    print("  ", out["bare_rpc_nameko_defaults"])
-    for name, cls in (("gateway_read", "ReadUser"), ("gateway_write", "WriteUser")):
-        print("bench: %s through the gateway (locust %s) ..." % (name, cls))
-        spies = profile(stack, name, seconds, out_dir) if os.environ.get("BENCH_PROFILE") else []
-        before = cpu_ms()
-        out[name] = locust_run(stack.url, cls, users, seconds, out_dir)
-        out[name]["cpu_ms_per_request"] = cpu_per_request(before, cpu_ms(), out[name]["requests"])
+    result = run()
+    result["cpu_ms_per_request"] = cpu_per_request(before, cpu_ms(), requests_of(result))
+    return result
+
+
+def measure_edge(stack, users, seconds, rounds, out_dir):
+    """Bare RPC and the gateway's read in alternating rounds, then nameko's default publishing
+    and the gateway's write once, all at the same concurrency. The read/bare ratio is taken
+    per round (each pair measured back to back) and the median round reported: this machine's
+    speed drifts by ±20 % over minutes, which a single pair measured apart turns into noise."""
+    out = {"replicas": stack.replicas, "rounds": []}
+    out_dir = os.path.join(out_dir, "replicas-%d" % stack.replicas)
+    amqp = stack.env()["AMQP_URI"]
+    pairs = []
+    for i in range(rounds):
+        round_dir = os.path.join(out_dir, "round-%d" % (i + 1))
+        os.makedirs(round_dir, exist_ok=True)
+        print("bench: %d replica(s), round %d/%d: bare nameko RPC (echo), then the gateway's "
+              "read (locust ReadUser), %d clients, %ds each ..."
+              % (stack.replicas, i + 1, rounds, users, seconds))
+        bare = measured(lambda: bare_rpc(amqp, users, seconds))
+        spies = (profile(stack, "gateway_read", seconds, round_dir)
+                 if i == 0 and os.environ.get("BENCH_PROFILE") else [])
+        read = measured(lambda: locust_run(stack.url, "ReadUser", users, seconds, round_dir))
         for label, spy, raw in spies:
             spy.wait(60)
-            out[name].setdefault("profile", {})[label] = summarise_profile(raw)
-        for base in ("bare_rpc", "bare_rpc_nameko_defaults"):
-            out[name]["ratio_to_" + base] = round(out[name]["rps"] / max(out[base]["rps"], 0.1), 2)
-        print("  ", out[name])
+            read.setdefault("profile", {})[label] = summarise_profile(raw)
+        read["ratio_to_bare_rpc"] = round(read["rps"] / max(bare["rps"], 0.1), 2)
+        pairs.append((bare, read))
+        out["rounds"].append({"bare_rpc_rps": bare["rps"], "gateway_read_rps": read["rps"],
+                              "ratio": read["ratio_to_bare_rpc"]})
+        print("   bare %.0f/s, read %.0f/s (p95 %s ms): %.2f"
+              % (bare["rps"], read["rps"], read["p95_ms"], read["ratio_to_bare_rpc"]))
+    out["bare_rpc"], out["gateway_read"] = sorted(
+        pairs, key=lambda pair: pair[1]["ratio_to_bare_rpc"])[len(pairs) // 2]
+    print("bench: bare nameko RPC with nameko's default publishing (confirms, persistent) ...")
+    out["bare_rpc_nameko_defaults"] = bare_rpc(amqp, users, seconds, nameko_defaults=True)
+    print("  ", out["bare_rpc_nameko_defaults"])
+    print("bench: gateway_write through the gateway (locust WriteUser) ...")
+    out["gateway_write"] = measured(
+        lambda: locust_run(stack.url, "WriteUser", users, seconds, out_dir))
+    out["gateway_write"]["ratio_to_bare_rpc"] = round(
+        out["gateway_write"]["rps"] / max(out["bare_rpc"]["rps"], 0.1), 2)
+    for name in ("gateway_read", "gateway_write"):
+        out[name]["ratio_to_bare_rpc_nameko_defaults"] = round(
+            out[name]["rps"] / max(out["bare_rpc_nameko_defaults"]["rps"], 0.1), 2)
+    print("   write:", out["gateway_write"])
     return out
 
 
@@ -197,6 +220,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=int(os.environ.get("BENCH_USERS", 20)))
     parser.add_argument("--seconds", type=int, default=int(os.environ.get("BENCH_SECONDS", 20)))
+    parser.add_argument("--rounds", type=int, default=int(os.environ.get("BENCH_ROUNDS", 3)),
+                        help="alternating bare-RPC/read rounds per replica count (median taken)")
     parser.add_argument("--replicas", default=os.environ.get("BENCH_REPLICAS", "1,2"),
                         help="replica counts to measure the edge with, e.g. 1,2 (scenarios: first)")
     parser.add_argument("--only", default=os.environ.get("BENCH_ONLY", ""),
@@ -207,7 +232,7 @@ def main():
     os.makedirs(out_dir, exist_ok=True)
     results = {"machine": {"cores": os.cpu_count(), "memory_gib": round(
         os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2 ** 30, 1)},
-        "users": args.users, "seconds": args.seconds, "runs": [],
+        "users": args.users, "seconds": args.seconds, "rounds": args.rounds, "runs": [],
         "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
     from loadtests import scenarios
     for k, replicas in enumerate(int(n) for n in args.replicas.split(",")):
@@ -219,7 +244,8 @@ def main():
             stack.start_extra("echo_default", "loadtests.echo_service:NamekoDefaultEchoService")
             stack.start()
             if not only or "edge" in only:
-                results["runs"].append(measure_edge(stack, args.users, args.seconds, out_dir))
+                results["runs"].append(measure_edge(stack, args.users, args.seconds, args.rounds,
+                                                    out_dir))
             for name, fn in scenarios.SCENARIOS if k == 0 else ():
                 if only and name not in only:
                     continue
@@ -238,9 +264,11 @@ def main():
     for run in results["runs"]:
         read, write = run["gateway_read"], run["gateway_write"]
         print("%d replica(s): bare RPC %.0f/s (nameko defaults %.0f/s); gateway read %.0f/s "
-              "(p95 %s ms) = %.2f of bare RPC (%.2f of nameko defaults); write %.0f/s = %.2f"
+              "(p95 %s ms) = %.2f of bare RPC (median of rounds %s; %.2f of nameko defaults); "
+              "write %.0f/s = %.2f"
               % (run["replicas"], run["bare_rpc"]["rps"], run["bare_rpc_nameko_defaults"]["rps"],
                  read["rps"], read["p95_ms"], read["ratio_to_bare_rpc"],
+                 "/".join("%.2f" % r["ratio"] for r in run["rounds"]),
                  read["ratio_to_bare_rpc_nameko_defaults"], write["rps"],
                  write["ratio_to_bare_rpc"]))
 
