@@ -270,15 +270,17 @@ class BaseStore:
         return out
 
     @staticmethod
-    def backfill_due(db, kind, collection, field, query=None):
-        """Migration: mark the documents stored before the work list existed (once, at start)."""
+    def backfill_due(db, kind, collection, field=None, query=None, at_of=None):
+        """Migration: mark the documents stored before the work list existed (once, at start),
+        each at its ``field`` or at ``at_of(document)`` (None: not due)."""
         marks = db["due_" + kind]
         if marks.find_one({"_id": "~filled"}):
             return
         store = BaseStore(db, None)
-        for doc in db[collection].find(query or {}, {field: 1}):
-            if doc.get(field):
-                store.mark_due(kind, doc["_id"], doc[field])
+        at_of = at_of or (lambda doc: doc.get(field))
+        for doc in db[collection].find(query or {}, {field: 1} if field else None):
+            if at_of(doc):
+                store.mark_due(kind, doc["_id"], at_of(doc))
         upsert(marks, {"_id": "~filled"}, {"$set": {"filled": True}})
 
     @staticmethod

@@ -90,14 +90,13 @@ def hold_expired(booking, now):
     return False
 
 
-def expiry_filter(now):
-    """Store sweep: held bookings past their hold (expire each with transition 'expire')."""
-    return {"status": HELD, "hold_expires_at": {"$lte": utc(now)}}
-
-
-def stale_pending_filter(now):
-    """Store sweep: bookings still awaiting staff confirmation at their start."""
-    return {"status": PENDING_STAFF_CONFIRMATION, "start": {"$lte": utc(now)}}
+def expiry_at(booking):
+    """When ``hold_expired`` becomes true for this booking (the sweep's work list), or None."""
+    if booking.get("status") == HELD:
+        return booking.get("hold_expires_at")
+    if booking.get("status") == PENDING_STAFF_CONFIRMATION:
+        return booking.get("start")
+    return None
 
 
 def _guard(booking, action, role, now, policy, reason, data):

@@ -62,9 +62,8 @@ class Cascades(Flows):
 
     def expire_holds(self):
         now = self.now()
-        due = self.store.bookings(domain.expiry_filter(now), limit=100)
-        due += self.store.bookings(domain.stale_pending_filter(now), limit=100)
-        self._each(due, self._expire)
+        self._each(self.store.due_bookings("expiry", now, lambda b: domain.hold_expired(b, now)),
+                   self._expire)
 
     def _expire(self, b):
         policy = self.policy(b["region"], b["start"])
@@ -73,9 +72,9 @@ class Cascades(Flows):
 
     def send_reminders(self):
         now = self.now()
-        for kind in reminder_kinds():
-            self._each(self.store.bookings(domain.reminders.due_filter(kind, now), limit=200),
-                       self._remind)
+        kinds = reminder_kinds()
+        self._each(self.store.due_bookings("reminders", now, lambda b: any(
+            domain.reminders.is_due(b, kind, now) for kind in kinds)), self._remind)
 
     def _remind(self, b):
         now = self.now()

@@ -20,7 +20,6 @@ from services.rehab_booking.capacity import (availability, conflicting_bookings,
                                              recount, release_update, seat_claims,
                                              slot_full_error)
 from services.rehab_booking.booking import (TRANSITIONS, allowed_actions,  # noqa: F401
-                                            confirm_action, expiry_filter, hold_expired,
-                                            plan_booking, plan_reschedule,
-                                            stale_pending_filter, transition)
+                                            confirm_action, expiry_at, hold_expired,
+                                            plan_booking, plan_reschedule, transition)
 from services.rehab_booking import waitlist, reminders, orphaning, events  # noqa: F401

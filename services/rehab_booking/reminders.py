@@ -3,8 +3,8 @@
 When a booking becomes confirmed the service stores ``remind_at_<k>`` for every offset k in
 policy.reminder_offsets_hours (``reminder_fields``). A reminder whose time had already passed
 when the booking was confirmed is not sent (the confirmation message covers it): its
-``reminded_<k>`` is set to "skipped". A sweep selects due bookings with ``due_filter`` and
-claims each with ``claim`` ({reminded_<k>: {$nin: [true, "skipped"]}}), so replicas never send one twice.
+``reminded_<k>`` is set to "skipped". A sweep takes the bookings whose ``next_reminder_at``
+has come (a work list) and claims each with ``claim`` ({reminded_<k>: {$nin: [true, "skipped"]}}), so replicas never send one twice.
 """
 import datetime as dt
 
@@ -38,7 +38,7 @@ def reminder_fields(start, confirmed_at, policy):
 
 
 def is_due(booking, kind, now):
-    """Pure check mirroring due_filter: confirmed, time reached, not yet sent, not started."""
+    """Confirmed, time reached, not yet sent, not started."""
     now = utc(now)
     at = booking.get("remind_at_%s" % kind)
     return (booking.get("status") == states.CONFIRMED and at is not None
@@ -57,11 +57,15 @@ def due_reminders(bookings, now, policy):
     return out
 
 
-def due_filter(kind, now):
-    """Mongo filter selecting bookings due the ``kind`` reminder at ``now``."""
-    now = utc(now)
-    return {"status": states.CONFIRMED, "remind_at_%s" % kind: {"$lte": now},
-            "start": {"$gt": now}, "reminded_%s" % kind: {"$nin": [True, "skipped"]}}
+def next_reminder_at(booking):
+    """The earliest reminder time of a confirmed booking still to be sent (the sweep's work
+    list), or None."""
+    if booking.get("status") != states.CONFIRMED:
+        return None
+    times = [utc(at, "remind_at") for key, at in booking.items()
+             if key.startswith("remind_at_") and at is not None
+             and booking.get("reminded_" + key[len("remind_at_"):]) not in (True, "skipped")]
+    return min(times) if times else None
 
 
 def claim(booking_id, kind, now, skip_kinds=()):

@@ -118,7 +118,9 @@ def test_hold_expiry_decision(policy, institution):
         bk.transition(b, "expire", SYSTEM, NOW + 9 * M, policy)
     tr = bk.transition(b, "expire", SYSTEM, NOW + 10 * M, policy)
     assert tr["to"] == "expired" and tr["releases_seat"]
-    assert bk.expiry_filter(NOW) == {"status": "held", "hold_expires_at": {"$lte": NOW}}
+    assert bk.expiry_at(b) == b["hold_expires_at"]
+    assert bk.expiry_at(dict(b, status="pending_staff_confirmation")) == b["start"]
+    assert bk.expiry_at(dict(b, status="confirmed")) is None
     with pytest.raises(Forbidden):
         bk.transition(b, "expire", citizen("p1"), NOW + 10 * M, policy)
 

@@ -160,10 +160,13 @@ def test_sent_reminder_not_due_again(policy):
     assert reminders.due_reminders([dict(b, status="cancelled")], start - H, policy) == []
 
 
-def test_reminder_filters(policy):
-    f = reminders.due_filter("24h", NOW)
-    assert f == {"status": "confirmed", "remind_at_24h": {"$lte": NOW}, "start": {"$gt": NOW},
-                 "reminded_24h": {"$nin": [True, "skipped"]}}
+def test_next_reminder_at_and_claim(policy):
+    start = local_dt(2025, 3, 5, 9)
+    b = confirmed(start, NOW, policy)
+    assert reminders.next_reminder_at(b) == start - 24 * H
+    assert reminders.next_reminder_at(dict(b, reminded_24h=True)) == start - 2 * H
+    assert reminders.next_reminder_at(dict(b, reminded_24h="skipped", reminded_2h=True)) is None
+    assert reminders.next_reminder_at(dict(b, status="cancelled")) is None
     f, u = reminders.claim("b1", "2h", NOW, skip_kinds=["24h", "2h"])
     assert f["reminded_2h"] == {"$nin": [True, "skipped"]} and f["status"] == "confirmed"
     assert u["$set"] == {"reminded_2h": True, "reminded_2h_at": NOW, "reminded_24h": "skipped"}
