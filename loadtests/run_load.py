@@ -2,7 +2,10 @@
 
   1. a stack answers at LOAD_HOST (default http://127.0.0.1:<port of stack "load">)? else start
      the stack "load" (own vhost, databases, ports; stopped again at the end)
-  2. loadtests/datagen.py when the Banan-scale data is not there yet
+  2. loadtests/datagen.py when the Banan-scale data is not there yet; then, on its own stack,
+     wait until the machine is quiet (LOAD_SETTLE_SECONDS, 180 at most): a stack just started
+     does its start-up work (the outbox's full sweep, migrations: tens of seconds of database
+     scans at Banan scale) and a run measured over it measures the start, not the load
   3. locust (.venv-load, a subprocess: gevent never shares a process with eventlet) with
      LOAD_USERS users (20) for LOAD_SECONDS (60); a progress line while it runs
   4. CSV + HTML reports and journeys.json under results/load-<time>/, a summary per journey,
@@ -34,6 +37,29 @@ LOCUST = os.path.join(ROOT, ".venv-load", "bin", "locust")
 # a fifth of the gateway's own time in a profile of the read benchmark)
 LOAD_ENV = {"RATE_LIMITS": '{"login": {"limit": 1000000}, "identity": {"limit": 1000000}}',
             "CLOCK_OFFSET_FILE": ""}
+
+
+def busy_share(seconds=5):
+    """The share of all cores' time spent outside idle/iowait over ``seconds``."""
+    def sample():
+        with open("/proc/stat") as f:
+            ticks = [int(v) for v in f.readline().split()[1:]]
+        return sum(ticks), ticks[3] + ticks[4]
+    total0, idle0 = sample()
+    time.sleep(seconds)
+    total1, idle1 = sample()
+    return 1 - (idle1 - idle0) / max(total1 - total0, 1)
+
+
+def settle(limit, quiet=0.25):
+    started = time.time()
+    while time.time() - started < limit:
+        share = busy_share()
+        print("load: waiting for the stack to settle: machine %.0f%% busy (%ds)"
+              % (share * 100, time.time() - started), flush=True)
+        if share < quiet:
+            return
+    print("load: still busy after %ds, starting anyway" % limit)
 
 
 def answers(url):
@@ -136,6 +162,7 @@ def main():
             ensure_staff(stack)
             subprocess.run([PY, "-m", "loadtests.datagen", "--stack", "load", "--url", host],
                            cwd=ROOT, env=stack.env(), check=True)
+            settle(int(os.environ.get("LOAD_SETTLE_SECONDS") or 180))
         print("load: %d users for %ds against %s (reports in %s)" % (users, seconds, host, out))
         journeys = run_locust(host, users, seconds, out)
     finally:
