@@ -217,26 +217,31 @@ class Stack:
         return subprocess.run(["rabbitmqctl", "-q", *args], capture_output=True, text=True,
                               check=check, timeout=60)
 
+    def _list_queues(self, *columns, check=True):
+        """{queue name: (the columns, as ints)} in this stack's vhost."""
+        out = self._rabbitmqctl("list_queues", "-p", self.vhost, "--no-table-headers", "name",
+                                *columns, check=check).stdout
+        found = {}
+        for line in out.splitlines():
+            parts = line.split()
+            if len(parts) == 1 + len(columns) and all(p.isdigit() for p in parts[1:]):
+                found[parts[0]] = tuple(int(p) for p in parts[1:])
+        return found
+
     def queue_counts(self):
         """Tests: {queue name: (messages ready, messages unacknowledged)} in this stack's vhost."""
-        out = self._rabbitmqctl("list_queues", "-p", self.vhost, "--no-table-headers", "name",
-                                "messages_ready", "messages_unacknowledged", check=True).stdout
-        counts = {}
-        for line in out.splitlines():
-            parts = line.split()
-            if len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit():
-                counts[parts[0]] = (int(parts[1]), int(parts[2]))
-        return counts
+        return self._list_queues("messages_ready", "messages_unacknowledged")
 
-    def consumers(self, queue):
-        """Tests: how many consumers ``queue`` has in this stack's vhost (replicas started)."""
-        out = self._rabbitmqctl("list_queues", "-p", self.vhost, "--no-table-headers", "name",
-                                "consumers").stdout
-        for line in out.splitlines():
-            parts = line.split()
-            if len(parts) == 2 and parts[0] == queue and parts[1].isdigit():
-                return int(parts[1])
-        return 0
+    def start_replica(self, name, index=1, timeout=90):
+        """Tests: start process ``index`` of service ``name`` (label ``<name>-<index>``); True
+        once its RPC queue has that many more consumers, False if not within ``timeout``."""
+        self.start_service(name, index)
+        queue, deadline = "rpc-" + name, time.time() + timeout
+        while time.time() < deadline:
+            if self._list_queues("consumers", check=False).get(queue, (0,))[0] > index:
+                return True
+            time.sleep(1)
+        return False
 
     # -- private infrastructure (private_infra=True) ---------------------------------------------
     @property

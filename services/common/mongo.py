@@ -279,8 +279,9 @@ class BaseStore:
         store = BaseStore(db, None)
         at_of = at_of or (lambda doc: doc.get(field))
         for doc in db[collection].find(query or {}, {field: 1} if field else None):
-            if at_of(doc):
-                store.mark_due(kind, doc["_id"], at_of(doc))
+            at = at_of(doc)
+            if at:
+                store.mark_due(kind, doc["_id"], at)
         upsert(marks, {"_id": "~filled"}, {"$set": {"filled": True}})
 
     @staticmethod

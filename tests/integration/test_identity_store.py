@@ -1,20 +1,17 @@
 """Identity's store on the real database: an account's wards are read only when the account is
 flagged as a guardian, the flag is set before the ward is written, and accounts of wards stored
 before the flag existed are flagged once at start."""
-import pymongo
 import pytest
 
 from miniprogram_api.identity.store import IdentityStore
 from services.common.clock import Clock
+from tests.integration.conftest import scratch_db
 
 
 @pytest.fixture
 def db(stack):
-    client = pymongo.MongoClient(stack.env()["MONGO_URI"])
-    name = stack.db_prefix + "integration_identity"
-    client.drop_database(name)
-    yield client[name]
-    client.drop_database(name)
+    with scratch_db(stack, "integration_identity") as db:
+        yield db
 
 
 def test_wards_are_read_through_the_flag_set_before_the_ward(db):

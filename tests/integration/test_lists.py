@@ -2,19 +2,16 @@
 many threads are all kept, each once, and the migration fills a list from existing documents."""
 from concurrent.futures import ThreadPoolExecutor
 
-import pymongo
 import pytest
 
 from services.common.mongo import BaseStore
+from tests.integration.conftest import scratch_db
 
 
 @pytest.fixture
 def db(stack):
-    client = pymongo.MongoClient(stack.env()["MONGO_URI"])
-    name = stack.db_prefix + "integration_lists"
-    client.drop_database(name)
-    yield client[name]
-    client.drop_database(name)
+    with scratch_db(stack, "integration_lists") as db:
+        yield db
 
 
 def test_racing_appends_are_all_kept_once_in_order_of_arrival(db):

@@ -2,11 +2,11 @@
 (``due_retries``), claims each for one sender, and picks up a send that never reported back."""
 import datetime as dt
 
-import pymongo
 import pytest
 
 from miniprogram_api.notifier.store import SENDING_LEASE, NotifierStore
 from services.common.clock import Clock
+from tests.integration.conftest import scratch_db
 
 
 class FixedClock(Clock):
@@ -20,11 +20,8 @@ class FixedClock(Clock):
 
 @pytest.fixture
 def store(stack):
-    client = pymongo.MongoClient(stack.env()["MONGO_URI"], tz_aware=True)
-    name = stack.db_prefix + "integration_notifier"
-    client.drop_database(name)
-    yield NotifierStore(client[name], FixedClock(dt.datetime(2026, 6, 1, tzinfo=dt.timezone.utc)))
-    client.drop_database(name)
+    with scratch_db(stack, "integration_notifier") as db:
+        yield NotifierStore(db, FixedClock(dt.datetime(2026, 6, 1, tzinfo=dt.timezone.utc)))
 
 
 def record(store, nid):

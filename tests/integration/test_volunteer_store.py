@@ -3,13 +3,13 @@ kept current through the ``roster_changes`` log, the busy check and recent load 
 and the sweeps' work lists of due waves and unfinished follow-ups."""
 import datetime as dt
 
-import pymongo
 import pytest
 
 from services.common.clock import Clock
 from services.volunteer import store as store_module
 from services.volunteer.dispatch import Dispatcher
 from services.volunteer.store import VolunteerStore
+from tests.integration.conftest import scratch_db
 from tests.unit.volunteer.factories import NOW, TASK_AT, make_task, make_volunteer
 
 UTC = dt.timezone.utc
@@ -17,12 +17,9 @@ UTC = dt.timezone.utc
 
 @pytest.fixture
 def store(stack):
-    client = pymongo.MongoClient(stack.env()["MONGO_URI"], tz_aware=True)
-    name = stack.db_prefix + "integration_roster"
-    client.drop_database(name)
-    store_module._ROSTERS.pop(name, None)
-    yield VolunteerStore(client[name], Clock())
-    client.drop_database(name)
+    with scratch_db(stack, "integration_roster") as db:
+        store_module._ROSTERS.pop(db.name, None)
+        yield VolunteerStore(db, Clock())
 
 
 def volunteer_doc(vid, **kw):
