@@ -1,11 +1,8 @@
 """Outbox entries of the certificate service: events, audit records and the citizen's notices,
 built from the domain's Transition so every step writes all three in one update (pure)."""
-from services.common import outbox
+from services.common import outbox, pages
 from services.common.clock import SHANGHAI
 from services.certificate import domain, events, workflow
-
-NOTICE_PAGE = "pages/certificate/status?id="
-
 
 def local_time(now):
     return now.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
@@ -22,7 +19,7 @@ def notify_status(app, audit, now):
         "data": {"title": "残疾人证%s" % domain.TRANSACTION_TYPES[app["type"]],
                  "status": workflow.STATUS_NAMES.get(app["status"], app["status"]),
                  "time": local_time(now), "note": note},
-        "page": NOTICE_PAGE + app["id"]}, now)
+        "page": pages.application("certificate", app["id"])}, now)
 
 
 def _audit(actor, audit, entity_id, now, data=None):
@@ -61,7 +58,7 @@ def for_expiry(cert, days_left, now):
                 "person_id": cert["person_id"], "template": "certificate_expiry",
                 "data": {"title": "残疾人证即将到期", "time": cert["valid_until"],
                          "note": "还有%d天到期，请及时办理换领" % days_left},
-                "page": "pages/certificate/index"}, now),
+                "page": pages.CERTIFICATE_CARD}, now),
             outbox.audit(None, cert["id"], "expiry_reminder", domain.CERT_VALID,
                          domain.CERT_VALID, now, data={"days_left": days_left})]
 
@@ -83,7 +80,7 @@ def for_card(cert, audit, actor, now):
                      else "已邮寄", "time": local_time(now),
                      "note": "请携带身份证到办理地点领取" if audit["to"] == domain.CARD_READY
                      else "实体卡已寄出"},
-            "page": "pages/certificate/index"}, now))
+            "page": pages.CERTIFICATE_CARD}, now))
     return out
 
 

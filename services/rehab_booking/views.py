@@ -5,7 +5,7 @@ The domain's events (events.py) are mapped here onto the suite's contracts (docs
 notifier. The other domain facts (confirmed, checked in, ...) are kept in the audit trail, not
 published: no service consumes them, and an event with no queue bound would sit in the outbox.
 """
-from services.common import outbox
+from services.common import outbox, pages
 from services.rehab_booking import capacity, catalogue, events
 from services.rehab_booking.util import iso_local, local
 
@@ -82,7 +82,7 @@ def notify_payload(p):
         data["note"] = str(p["reason"])[:20]
     return {"person_id": p["person_id"],
             "template": "appointment_reminder" if reminder else "appointment_update",
-            "data": data, "page": "pages/rehab-bookings/index?id=%s" % p["booking_id"]}
+            "data": data, "page": pages.booking(p["booking_id"])}
 
 
 def outbox_entries(domain_events, now, notify=True):

@@ -2,7 +2,7 @@
 application creation (citizen, one-tap confirm, automatic case) and discovery writes."""
 import logging
 
-from services.common import authz, outbox
+from services.common import authz, outbox, pages
 from services.common.errors import Conflict, Forbidden, NotFound, RuleRefused
 from services.subsidy import discovery, policy, rules, views, workflow
 from services.subsidy.store import HELD_STATUSES, OPEN_STATUSES, suggestion_id
@@ -100,7 +100,7 @@ class SubsidyBase:
             views.notify(person_id, now, pol["short_name"] + "申请",
                          views.STATUS_CN[doc["status"]],
                          ("已为您自动受理" if source == "automatic" else "已受理") + routed,
-                         page="pages/subsidy/application?id=" + app_id)]
+                         page=pages.application("subsidy", app_id))]
         if not self.store.insert_application(doc):
             raise Conflict("您已有一件%s申请正在办理" % pol["short_name"],
                            {"policy_code": code}, code="APPLICATION_EXISTS")
@@ -156,7 +156,7 @@ class SubsidyBase:
                                             data={"policy_code": item["policy_code"]}),
                                views.notify(person_id, now, "可申领" + item["policy_name"],
                                             "待确认", "点击一键申请",
-                                            page="pages/subsidy/suggestions")]}
+                                            page=pages.HOME)]}
             if self.store.insert_suggestion(doc):
                 self.outbox.flush(self.store.db.suggestions, sug_id)
                 done.append(item)

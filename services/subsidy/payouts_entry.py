@@ -18,7 +18,7 @@ import uuid
 
 import eventlet
 
-from services.common import authz, outbox, regions
+from services.common import authz, outbox, pages, regions
 from services.common.errors import Conflict, Forbidden, NotFound
 from services.common.rpc import load, rpc
 from services.subsidy import payments, schemas, views
@@ -360,7 +360,7 @@ class PayoutEntrypoints:
             if ch["to"] in ("failed", "returned"):
                 entries.append(views.notify(ln["person_id"], now, "补贴发放", None,
                                             "%s月补贴发放未成功，工作人员将联系您" % ln["month"],
-                                            template="payment", page="pages/subsidy/payments",
+                                            template="payment", page=pages.SUBSIDY,
                                             amount=payments.fen_to_yuan(ln["amount_fen"]) + "元"))
             fields = {"status": ch["to"], "reconciled_at": now}
             if ch["reason"]:

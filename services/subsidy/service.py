@@ -10,7 +10,7 @@ import datetime as dt
 from nameko.extensions import DependencyProvider
 from nameko.timer import timer
 
-from services.common import authz, outbox, regions
+from services.common import authz, outbox, pages, regions
 from services.common.crypto import PersonalData
 from services.common.errors import Conflict, Forbidden, NotFound
 from services.common.mongo import Mongo
@@ -129,7 +129,7 @@ class SubsidyService(SubsidyBase, FeedEntrypoints, PayoutEntrypoints):
                                 data={"role": step["audit"]["role"]}),
                    views.notify(doc["person_id"], now, doc["policy_name"][:12] + "申请",
                                 views.STATUS_CN[to], note,
-                                page="pages/subsidy/application?id=" + doc["_id"])]
+                                page=pages.application("subsidy", doc["_id"]))]
         moved = self.store.move_application(doc["_id"], doc["status"], fields, step["audit"],
                                             entries)
         if moved is None:

@@ -2,7 +2,7 @@
 import datetime as dt
 import uuid
 
-from services.common import outbox
+from services.common import outbox, pages
 from services.common.clock import SHANGHAI, iso
 from services.common.crypto import mask_account
 from services.subsidy import payments, workflow
@@ -34,7 +34,7 @@ def notify(person_id, now, title, status, note="", template="application_status"
         data["status"] = status
     data.update(extra)
     return outbox.event("notify", {"person_id": person_id, "template": template, "data": data,
-                                   "page": page or "pages/subsidy/index"}, now)
+                                   "page": page or pages.SUBSIDY}, now)
 
 
 def cert_from_event(payload):
@@ -92,7 +92,7 @@ def payment_notice(line, title, now):
     drops an event id it has seen)."""
     ev = notify(line["person_id"], now, title, None, "%s月补贴已提交银行发放" % line["month"],
                 template="payment", amount=payments.fen_to_yuan(line["amount_fen"]) + "元",
-                page="pages/subsidy/payments")
+                page=pages.SUBSIDY)
     ev["id"] = uuid.uuid5(uuid.NAMESPACE_URL, "subsidy-payment:" + line["line_id"]).hex
     return ev
 

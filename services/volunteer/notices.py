@@ -15,7 +15,7 @@ Templates: ``volunteer_offer`` for offers, ``application_status`` for everything
 """
 import datetime as dt
 
-from services.common import outbox
+from services.common import outbox, pages
 from services.common.clock import SHANGHAI
 from services.volunteer import events as ev
 from services.volunteer.profile import skill_name
@@ -52,9 +52,8 @@ def published_types(settings=None):
 
 def _message(name, payload, target, now):
     """The notify body (template, data, page) for one recipient, or None."""
-    task_page = "pages/volunteer/request?id=%s" % payload.get("task_id")
     if name == ev.OFFER_SENT:
-        return {"template": "volunteer_offer", "page": "pages/volunteer/offer?id=%s" % payload["id"],
+        return {"template": "volunteer_offer", "page": pages.offer(payload["id"]),
                 "data": {"title": "志愿服务邀请：%s" % payload["skill_name"], "time": local_time(payload["when"]),
                          "place": payload["district"], "note": "请于%s前接单" % local_time(payload["expires_at"])}}
     if name in CITIZEN_STATUS and "person_id" in target:
@@ -63,23 +62,23 @@ def _message(name, payload, target, now):
             note = note % (payload.get("volunteer_name_masked") or "")
         if name == ev.TASK_CANCELLED:
             note = payload.get("reason") or ""
-        return {"template": "application_status", "page": task_page,
+        return {"template": "application_status", "page": pages.help_request(payload.get("task_id")),
                 "data": {"title": "志愿服务：%s" % skill_name(payload.get("skill", "")),
                          "status": CITIZEN_STATUS[name], "time": local_time(payload.get("when")), "note": note}}
     if name == ev.TASK_CANCELLED and "volunteer_id" in target:
-        return {"template": "application_status", "page": "pages/volunteer/tasks",
+        return {"template": "application_status", "page": pages.VOLUNTEER_DESK,
                 "data": {"title": "志愿服务任务", "status": "任务已取消", "time": local_time(now),
                          "note": payload.get("reason") or ""}}
     if name == ev.VOLUNTEER_VERIFIED:
-        return {"template": "application_status", "page": "pages/volunteer/me",
+        return {"template": "application_status", "page": pages.VOLUNTEER_DESK,
                 "data": {"title": "志愿者注册", "status": "审核通过", "time": local_time(now),
                          "note": "可以开始接收服务邀请"}}
     if name == ev.VOLUNTEER_SUSPENDED and "volunteer_id" in target:
-        return {"template": "application_status", "page": "pages/volunteer/me",
+        return {"template": "application_status", "page": pages.VOLUNTEER_DESK,
                 "data": {"title": "志愿者资格", "status": "暂停服务", "time": local_time(now),
                          "note": payload.get("reason") or ""}}
     if name == ev.STAR_LEVEL_REACHED:
-        return {"template": "application_status", "page": "pages/volunteer/me",
+        return {"template": "application_status", "page": pages.VOLUNTEER_DESK,
                 "data": {"title": "志愿服务星级", "status": "%d星志愿者" % payload["stars"],
                          "time": local_time(now), "note": "累计服务%s小时" % payload["hours"]}}
     return None

@@ -14,7 +14,7 @@ def test_an_offer_is_a_volunteer_offer_message_to_the_volunteers_account():
     entries = notices.entries(*events.offer_sent(OFFER, make_task(status="offering")), NOW, {"v1": "acc_1"})
     [body] = notify_bodies(entries)
     assert body["account_id"] == "acc_1" and body["template"] == "volunteer_offer"
-    assert body["page"] == "pages/volunteer/offer?id=of_1"
+    assert body["page"] == "pages/volunteer-work/index?offer=of_1"
     assert body["data"] == {"title": "志愿服务邀请：陪同出行", "time": "2026-06-02 09:00", "place": "重庆市巴南区",
                             "note": "请于2026-06-01 08:00前接单"}
     text = str(entries)
