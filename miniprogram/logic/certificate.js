@@ -52,4 +52,19 @@ function canWithdraw(application) {
   return WITHDRAWABLE.includes(application.status);
 }
 
-module.exports = { validate, requestBody, historyRows, qrImageSrc, canWithdraw, NEEDS_REASON };
+// What the applicant may do on the application page. Certificate applications list it
+// (available_actions); subsidy applications follow services/subsidy/workflow.py: resubmit after
+// a return, withdraw until a decision.
+const RETURNED = ['returned_for_correction', 'returned'];
+const SUBSIDY_DONE = ['approved', 'rejected', 'withdrawn'];
+function applicantActions(service, application) {
+  if (!application) return { canWithdraw: false, canResubmit: false, returnReason: '' };
+  const returned = RETURNED.includes(application.status);
+  const last = ((application.history || []).filter((h) => RETURNED.includes(h.to)).pop()) || {};
+  const listed = Array.isArray(application.available_actions) ? application.available_actions : null;
+  return service === 'subsidy'
+    ? { canWithdraw: !SUBSIDY_DONE.includes(application.status), canResubmit: returned, returnReason: returned ? last.reason || '' : '' }
+    : { canWithdraw: canWithdraw(application), canResubmit: listed ? listed.includes('resubmit') : returned, returnReason: returned ? last.reason || '' : '' };
+}
+
+module.exports = { validate, requestBody, historyRows, qrImageSrc, canWithdraw, applicantActions, NEEDS_REASON };

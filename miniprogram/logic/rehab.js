@@ -36,7 +36,23 @@ function bookingRow(b, now = new Date()) {
     canCancel: live && beforeCutoff,
     canReschedule: live && beforeCutoff,
     institutionId: b.institution_id || (b.slot && b.slot.institution_id) || '',
-    service: b.service || ''
+    service: b.service || '',
+    // services/rehab_booking/booking.py: a completed session is rated once (1–5)
+    canRate: b.status === 'completed' && !b.rating,
+    rated: b.rating ? `您的评价：${'★'.repeat(Number(b.rating))}` : ''
+  };
+}
+
+// Waitlist entries (the person file's rehab.waitlist): which day and service, and whether a
+// freed place is on offer now.
+function waitlistRow(e) {
+  const offered = e.status === 'offered' && e.offer_booking_id;
+  return {
+    id: e.id,
+    title: labels.rehabServiceName(e.service, e.service_name),
+    day: e.date || '',
+    status: offered ? `有空位了，请在${format.dateTimeText(e.offer_expires_at)}前确认` : '排队中，有空位会通知您',
+    offerBookingId: offered ? e.offer_booking_id : ''
   };
 }
 
@@ -54,4 +70,4 @@ function slotWindow(day) {
   return { from, to: `${format.dayString(end)}T00:00:00+08:00` };
 }
 
-module.exports = { slotRows, bookingRow, bookingBody, slotWindow, CUTOFF_MS };
+module.exports = { slotRows, bookingRow, waitlistRow, bookingBody, slotWindow, CUTOFF_MS };

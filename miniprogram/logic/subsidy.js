@@ -42,9 +42,31 @@ function paymentRows(items) {
   }));
 }
 
+// The region's policies in force (GET /subsidy/policies), for someone not yet bound to a
+// person: what exists and how much, before asking for the real name. amounts_fen is
+// {default: fen} or {by_grade: {"1": fen, ...}}; kind is monthly, yearly or one_off.
+const PER = { monthly: '每月', yearly: '每年', one_off: '一次性' };
+function amountText(kind, amounts) {
+  const a = amounts || {};
+  const per = PER[kind] || '';
+  if (a.by_grade) {
+    return Object.keys(a.by_grade).sort().map((g) => `${labels.GRADES[g] || `${g}级`}${per}${format.yuan(a.by_grade[g])}`).join('，');
+  }
+  return a.default ? `${per}${format.yuan(a.default)}` : '';
+}
+
+function policyRows(items) {
+  return (items || []).map((p) => ({
+    policyCode: p.code,
+    name: labels.policyName(p.code, p.name),
+    amount: amountText(p.kind, p.amounts_fen),
+    applyNeeded: p.application_required ? '需要申请' : '符合条件自动发放'
+  }));
+}
+
 // A suggestion is confirmed by an ordinary application with the suggested policy code.
 function confirmBody(policyCode, personId, residenceRegion) {
   return { person_id: personId, policy_code: policyCode, residence_region: residenceRegion };
 }
 
-module.exports = { eligibilityRows, suggestionRows, entitlementRows, paymentRows, confirmBody };
+module.exports = { eligibilityRows, suggestionRows, entitlementRows, paymentRows, policyRows, confirmBody };

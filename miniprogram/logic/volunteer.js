@@ -94,7 +94,35 @@ function taskRow(t) {
     contact: t.contact_phone || t.phone || '',
     status: labels.statusText(status),
     canCheckIn: status === 'accepted' || status === 'assigned',
-    canCheckOut: status === 'in_progress' || status === 'checked_in'
+    canCheckOut: status === 'in_progress' || status === 'checked_in',
+    // 出发: tells the citizen the volunteer is on the way (once; the task stays accepted)
+    canSetOut: status === 'accepted' && !t.on_the_way_at,
+    onTheWay: status === 'accepted' && t.on_the_way_at ? `已告知对方您已出发（${format.dateTimeText(t.on_the_way_at)}）` : ''
+  };
+}
+
+// A help request as its requester follows it (GET /volunteer/requests/{id}); what they may do
+// follows services/volunteer/tasks.py (cancel until done) and execution.py (rate once after
+// completion; complain once a volunteer was assigned).
+const CANCELLABLE = ['open', 'offering', 'unmatched', 'accepted'];
+const COMPLAINABLE = ['accepted', 'in_progress', 'completed', 'cancelled'];
+function helpRequestView(r) {
+  const v = r.volunteer || {};
+  const rated = r.ratings && r.ratings.by_citizen;
+  const assigned = Boolean(v.name_masked || v.name || r.accepted_at);
+  return {
+    skill: labels.skillName(r.skill),
+    when: format.dateTimeText(r.when),
+    statusCode: r.status || '',
+    statusText: labels.statusText(r.status),
+    volunteerName: v.name_masked || v.name || '',
+    volunteerPhone: v.phone || v.contact_phone || r.volunteer_contact || '',
+    onTheWay: r.status === 'accepted' && r.on_the_way_at ? `志愿者已出发（${format.dateTimeText(r.on_the_way_at)}）` : '',
+    credited: r.status === 'completed' && r.credited_minutes ? `服务了${r.credited_minutes}分钟` : '',
+    canCancel: CANCELLABLE.includes(r.status),
+    canRate: r.status === 'completed' && !rated,
+    rated: rated ? `您的评价：${'★'.repeat(rated.stars)}` : '',
+    canComplain: assigned && COMPLAINABLE.includes(r.status)
   };
 }
 
@@ -122,5 +150,5 @@ function validateHelpRequest(form) {
 
 module.exports = {
   starsFor, nextStarHint, profileView, VOLUNTEER_STATUS, registrationBody, validateRegistration, offerRow, taskRow,
-  helpRequestBody, validateHelpRequest, STAR_HOURS
+  helpRequestBody, validateHelpRequest, helpRequestView, STAR_HOURS
 };

@@ -1,5 +1,6 @@
 // Identity and accounts (API.md "Identity and accounts").
 const api = require('../utils/api');
+const { items } = require('./list');
 
 module.exports = {
   wechatLogin: (code) => api.post('/auth/wechat-login', { code }, { auth: false }),
@@ -9,5 +10,7 @@ module.exports = {
   addWard: (name, idNumber, relationship) => api.post('/me/wards', { name, id_number: idNumber, relationship }),
   // results: {"<template_key>": "accept" | "reject" | "ban"}
   reportSubscriptions: (results) => api.post('/me/subscriptions', { results }),
+  // every message sent or meant for this account, also those WeChat could not deliver
+  notifications: () => api.get('/me/notifications').then(items),
   personFile: (personId) => api.get(`/people/${encodeURIComponent(personId)}/file`)
 };

@@ -8,6 +8,8 @@ module.exports = {
   apply: (fields, options) => api.post('/certificate/applications', fields, options),
   application: (id) => api.get(`/certificate/applications/${encodeURIComponent(id)}`),
   withdraw: (id) => api.post(`/certificate/applications/${encodeURIComponent(id)}/withdraw`, {}),
+  // after staff returned it for correction: send it back, saying what was put right
+  resubmit: (id, reason) => api.post(`/certificate/applications/${encodeURIComponent(id)}/resubmit`, reason ? { reason } : {}),
   current: (personId) => api.get(`${person(personId)}/certificate`),
   credential: (personId) => api.get(`${person(personId)}/certificate/credential`),
   disclosureCode: (personId) => api.post(`${person(personId)}/certificate/disclosure-codes`, {})

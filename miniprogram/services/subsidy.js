@@ -17,5 +17,7 @@ module.exports = {
     `${person(personId)}/subsidy/suggestions/${encodeURIComponent(suggestionId)}/confirm`, fields || {}, options),
   dismissSuggestion: (personId, suggestionId, reason) => api.post(
     `${person(personId)}/subsidy/suggestions/${encodeURIComponent(suggestionId)}/dismiss`, reason ? { reason } : {}),
-  application: (id) => api.get(`/subsidy/applications/${encodeURIComponent(id)}`)
+  application: (id) => api.get(`/subsidy/applications/${encodeURIComponent(id)}`),
+  // the applicant's own steps: action 'resubmit' (after a return) or 'withdraw'
+  act: (id, action, reason) => api.post(`/subsidy/applications/${encodeURIComponent(id)}/actions`, reason ? { action, reason } : { action })
 };

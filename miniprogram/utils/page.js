@@ -3,6 +3,7 @@
 //  - acting: who the page is acting for (guardian mode), shown by <person-switcher>
 //  - run(): show a busy state, turn failures into a sentence in errorText (said in words, with a
 //    ⚠ sign, never only by colour), and return the result or null
+//  - askFirst(): a plain yes/no modal before anything that cannot be undone
 const state = require('./state');
 const { userMessage, fieldErrors } = require('./errors');
 
@@ -12,6 +13,17 @@ function snapshot() {
     displayClass: state.displayClass(),
     acting: p ? { personId: p.personId, name: p.name, isSelf: p.isSelf } : null
   };
+}
+
+// Resolves true when the user confirms; the buttons say what they do, not just 确定/取消.
+function askFirst(title, content, confirmText, cancelText = '不用了') {
+  return new Promise((resolve) => {
+    wx.showModal({
+      title, content, confirmText, cancelText,
+      success: (r) => resolve(Boolean(r && r.confirm)),
+      fail: () => resolve(false)
+    });
+  });
 }
 
 function definePage(def) {
@@ -79,4 +91,4 @@ function definePage(def) {
   return Page(page);
 }
 
-module.exports = { definePage, snapshot };
+module.exports = { definePage, snapshot, askFirst };

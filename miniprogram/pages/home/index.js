@@ -1,5 +1,5 @@
 // 首页 = the person file (一人一档): certificate card and "what to do first".
-const { definePage } = require('../../utils/page');
+const { definePage, askFirst } = require('../../utils/page');
 const account = require('../../services/account');
 const subsidy = require('../../services/subsidy');
 const { homeView } = require('../../logic/home');
@@ -40,6 +40,14 @@ definePage({
     if (!done) return;
     await subscribe.offerAfterSubmit('subsidy_submitted', '已提交申请');
     await this.load();
+  },
+
+  // "不需要": the suggestion is closed for good (one per benefit, services/subsidy/base.py); the
+  // benefit can still be applied for on the subsidy page.
+  async dismissSuggestion(e) {
+    const { suggestion } = e.currentTarget.dataset;
+    if (!await askFirst('不需要这项补贴', '以后不再提醒这项补贴；需要时仍可在“补贴”页申请。', '不需要', '再想想')) return;
+    if (await this.run(() => subsidy.dismissSuggestion(this.personId(), suggestion))) await this.load();
   },
 
   openTodo(e) {

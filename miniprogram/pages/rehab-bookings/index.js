@@ -1,42 +1,59 @@
-// My rehab bookings: confirm, cancel, reschedule.
-const { definePage } = require('../../utils/page');
+// My rehab bookings: confirm, cancel, reschedule, rate a finished session; the waitlist entries
+// with a way out. Opened from a reminder (?id=), that booking comes first.
+const { definePage, askFirst } = require('../../utils/page');
 const rehab = require('../../services/rehab');
+const account = require('../../services/account');
 const logic = require('../../logic/rehab');
 
 definePage({
-  data: { bookings: [] },
+  data: { focusId: '', bookings: [], waitlist: [], stars: [1, 2, 3, 4, 5] },
 
+  onLoad(query) { this.setData({ focusId: query.id || '' }); },
   onShow() { return this.load(); },
   onActingChange() { return this.load(); },
 
   async load() {
-    const list = await this.run(() => rehab.bookings(this.personId()));
-    if (list) this.setData({ bookings: list.map((b) => logic.bookingRow(b)) });
+    const personId = this.personId();
+    const all = await this.run(() => Promise.all([rehab.bookings(personId), account.personFile(personId)]));
+    if (!all) return;
+    let list = all[0];
+    const focus = this.data.focusId;
+    // a reminder may be about a ward's booking while the page acts for someone else
+    if (focus && !list.some((b) => b.id === focus)) {
+      const one = await this.run(() => rehab.booking(focus));
+      if (one) list = [one].concat(list);
+    }
+    const rows = list.map((b) => Object.assign(logic.bookingRow(b), { focused: b.id === focus }));
+    const rehabFile = (all[1] && all[1].rehab) || {};
+    this.setData({
+      bookings: rows.filter((r) => r.focused).concat(rows.filter((r) => !r.focused)),
+      waitlist: (rehabFile.waitlist || []).map(logic.waitlistRow)
+    });
   },
 
   async confirm(e) {
     if (await this.run(() => rehab.confirm(e.currentTarget.dataset.id))) await this.load();
   },
 
-  cancel(e) {
+  async cancel(e) {
     const id = e.currentTarget.dataset.id;
-    return new Promise((resolve) => {
-      wx.showModal({
-        title: '取消预约',
-        content: '确定要取消这个预约吗？',
-        confirmText: '取消预约',
-        cancelText: '不取消',
-        success: async (r) => {
-          if (r.confirm && await this.run(() => rehab.cancel(id))) await this.load();
-          resolve();
-        },
-        fail: () => resolve()
-      });
-    });
+    if (!await askFirst('取消预约', '确定要取消这个预约吗？', '取消预约', '不取消')) return;
+    if (await this.run(() => rehab.cancel(id))) await this.load();
   },
 
   reschedule(e) {
     const { id, institution, service } = e.currentTarget.dataset;
     wx.navigateTo({ url: `/pages/rehab-slots/index?institution_id=${institution}&service=${encodeURIComponent(service)}&reschedule=${id}` });
+  },
+
+  // one tap per star button: the number is in the label, so it needs no precise gesture
+  async rate(e) {
+    const { id, stars } = e.currentTarget.dataset;
+    if (await this.run(() => rehab.rate(id, Number(stars)))) await this.load();
+  },
+
+  async leaveWaitlist(e) {
+    if (!await askFirst('退出排队', '退出后有空位也不会再通知您。', '退出排队', '继续排队')) return;
+    if (await this.run(() => rehab.leaveWaitlist(e.currentTarget.dataset.id))) await this.load();
   }
 });

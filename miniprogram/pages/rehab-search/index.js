@@ -17,6 +17,10 @@ function institutionRow(i) {
   };
 }
 
+function catalogueChoice(s) {
+  return { value: s.code, label: `${s.name}${s.open_to_uncertified ? '（无需残疾人证）' : ''}` };
+}
+
 // Accessibility attributes of an institution (services/rehab_booking/institution.py).
 const ACCESS_TEXT = { step_free: '无台阶或坡道通行', accessible_toilet: '无障碍卫生间', lift: '无障碍电梯', parking: '无障碍停车位', sign_language: '手语服务', braille: '盲文标识' };
 
@@ -30,6 +34,16 @@ definePage({
       region: (person && person.residence_region) || '',
       rescheduleId: query.reschedule || ''
     });
+    return this.loadCatalogue();
+  },
+
+  // The service's own catalogue (GET /rehab/services); the list shipped in config/labels.js
+  // stays when it cannot be read, so the page works offline from the catalogue.
+  async loadCatalogue() {
+    try {
+      const list = await rehab.catalogue();
+      if (list.length) this.setData({ services: list.map(catalogueChoice) });
+    } catch (e) { /* keep the shipped list */ }
   },
 
   chooseService(e) { this.setData({ service: e.currentTarget.dataset.value }); },

@@ -13,7 +13,7 @@ function defaultRegion() {
 }
 
 definePage({
-  data: { regions: labels.REGIONS, region: '', eligibility: [], suggestions: [], entitlements: [], payments: [] },
+  data: { regions: labels.REGIONS, region: '', eligibility: [], suggestions: [], entitlements: [], payments: [], policies: [], needsIdentity: false },
 
   onLoad() {
     this.setData({ region: defaultRegion() });
@@ -23,6 +23,7 @@ definePage({
 
   async load() {
     const personId = this.personId();
+    if (!personId) return this.loadPolicies();
     const all = await this.run(() => Promise.all([
       subsidy.eligibility(personId), subsidy.suggestions(personId),
       subsidy.entitlements(personId), subsidy.payments(personId)
@@ -32,11 +33,26 @@ definePage({
       eligibility: logic.eligibilityRows(all[0]),
       suggestions: logic.suggestionRows(all[1]),
       entitlements: logic.entitlementRows(all[2]),
-      payments: logic.paymentRows(all[3])
+      payments: logic.paymentRows(all[3]),
+      needsIdentity: false
     });
+    return undefined;
   },
 
-  chooseRegion(e) { this.setData({ region: e.currentTarget.dataset.value }); },
+  // Not bound to a person yet: the region's policies, public, and a way to the real-name page.
+  async loadPolicies() {
+    this.setData({ needsIdentity: true });
+    if (!this.data.region) return;
+    const list = await this.run(() => subsidy.policies(this.data.region));
+    if (list) this.setData({ policies: logic.policyRows(list) });
+  },
+
+  chooseRegion(e) {
+    this.setData({ region: e.currentTarget.dataset.value });
+    if (this.data.needsIdentity) return this.loadPolicies();
+    return undefined;
+  },
+  bindIdentity() { wx.navigateTo({ url: '/pages/identity/index' }); },
 
   // Applying from the eligibility list files an application; confirming a suggestion
   // (data-suggestion) goes through the suggestion, which closes it. Both answer the application.

@@ -1,5 +1,6 @@
 // The volunteer's desk: offers (what, when, district — no address until accepted), accept or
-// decline, tasks with check-in/check-out, hours and stars.
+// decline, tasks with set-out/check-in/check-out, hours and stars. A notice about an offer opens
+// it with ?offer=<id>; the offers are all on this page anyway.
 const { definePage } = require('../../utils/page');
 const volunteer = require('../../services/volunteer');
 const logic = require('../../logic/volunteer');
@@ -29,6 +30,9 @@ definePage({
   },
   async decline(e) {
     if (await this.run(() => volunteer.decline(e.currentTarget.dataset.id))) await this.load();
+  },
+  async setOut(e) {
+    if (await this.run(() => volunteer.setOut(e.currentTarget.dataset.id))) await this.load();
   },
   async checkIn(e) {
     if (await this.run(() => volunteer.checkIn(e.currentTarget.dataset.id))) await this.load();

@@ -180,3 +180,62 @@ test('subscribe: maps WeChat answers back to template keys and reports them', as
   assert.deepEqual(await subscribe.offerAfterSubmit('certificate_submitted', '申请已提交', ids), {});
   assert.equal(reported, null, 'saying no in the modal asks nothing and reports nothing');
 });
+
+test('applications: resubmit after a return, with the reason staff gave; subsidy withdraw until a decision', () => {
+  const returned = { status: 'returned', history: [{ from: 'street_review', to: 'returned', reason: '缺少低保证明' }] };
+  assert.deepEqual(cert.applicantActions('subsidy', returned), { canWithdraw: true, canResubmit: true, returnReason: '缺少低保证明' });
+  assert.deepEqual(cert.applicantActions('subsidy', { status: 'approved', history: returned.history }), { canWithdraw: false, canResubmit: false, returnReason: '' });
+  assert.equal(cert.applicantActions('subsidy', { status: 'county_review' }).canWithdraw, true);
+  const capp = { status: 'returned_for_correction', available_actions: ['resubmit', 'withdraw'], history: [{ to: 'returned_for_correction', reason: '照片不清楚' }] };
+  assert.deepEqual(cert.applicantActions('certificate', capp), { canWithdraw: true, canResubmit: true, returnReason: '照片不清楚' });
+  // the service's list decides for certificates (staff may see none for this citizen)
+  assert.equal(cert.applicantActions('certificate', Object.assign({}, capp, { available_actions: [] })).canResubmit, false);
+});
+
+test('messages: said whether WeChat delivered it and why not; the page it opens', () => {
+  const messages = require('../../logic/messages');
+  const rows = messages.messageRows([
+    { id: 'n1', status: 'sent', data: { title: '残疾人证新办', status: '已发证', note: '电子证照已可出示' }, page: 'pages/cert-card/index', created_at: '2025-03-01T02:00:00+00:00' },
+    { id: 'n2', status: 'skipped', reason: 'no_consent', data: { title: '补贴发放' }, page: null, created_at: '2025-03-01T03:00:00+00:00' },
+    { id: 'n3', status: 'dead', data: {}, created_at: '2025-03-01T03:00:00+00:00' }
+  ]);
+  assert.deepEqual(rows.map((r) => [r.title, r.delivery, r.delivered, r.hasPage]), [
+    ['残疾人证新办', '已推送到微信', true, true],
+    ['补贴发放', '没有推送到微信：您没有订阅这类消息', false, false],
+    ['消息', '没能推送到微信', false, false]]);
+  assert.equal(rows[0].when, '2025年3月1日 10:00');
+  assert.equal(messages.target(''), null);
+});
+
+test('help request: cancel until done, rate once after completion, complain once assigned', () => {
+  const open = vol.helpRequestView({ status: 'offering', skill: 'escort', when: '2025-03-02T02:00:00Z' });
+  assert.deepEqual([open.canCancel, open.canRate, open.canComplain, open.volunteerName], [true, false, false, '']);
+  const going = vol.helpRequestView({ status: 'accepted', skill: 'escort', accepted_at: '2025-03-01T02:00:00Z', on_the_way_at: '2025-03-02T01:30:00Z', volunteer: { name_masked: '李*', phone: '13800000000' } });
+  assert.deepEqual([going.canCancel, going.canComplain, going.onTheWay, going.volunteerPhone], [true, true, '志愿者已出发（2025年3月2日 09:30）', '13800000000']);
+  const done = vol.helpRequestView({ status: 'completed', skill: 'escort', credited_minutes: 80, accepted_at: 'x', volunteer: { name_masked: '李*' }, ratings: { by_citizen: null, by_volunteer: null } });
+  assert.deepEqual([done.canCancel, done.canRate, done.rated, done.credited], [false, true, '', '服务了80分钟']);
+  const rated = vol.helpRequestView({ status: 'completed', ratings: { by_citizen: { stars: 4 } } });
+  assert.deepEqual([rated.canRate, rated.rated], [false, '您的评价：★★★★']);
+  const task = vol.taskRow({ id: 't1', status: 'accepted', skill: 'escort' });
+  assert.equal(task.canSetOut, true);
+  assert.equal(vol.taskRow({ id: 't1', status: 'accepted', on_the_way_at: '2025-03-02T01:30:00Z' }).canSetOut, false);
+});
+
+test('rehab: a completed session is rated once; waitlist entries say whether a place is offered', () => {
+  assert.equal(rehab.bookingRow({ id: 'b', status: 'completed' }, NOW).canRate, true);
+  assert.deepEqual([rehab.bookingRow({ id: 'b', status: 'completed', rating: 5 }, NOW).canRate, rehab.bookingRow({ id: 'b', status: 'completed', rating: 5 }, NOW).rated], [false, '您的评价：★★★★★']);
+  assert.equal(rehab.bookingRow({ id: 'b', status: 'confirmed' }, NOW).canRate, false);
+  const waiting = rehab.waitlistRow({ id: 'w1', status: 'waiting', service: 'speech_training', date: '2025-03-04' });
+  assert.deepEqual([waiting.title, waiting.day, waiting.status], ['言语训练', '2025-03-04', '排队中，有空位会通知您']);
+  const offered = rehab.waitlistRow({ id: 'w1', status: 'offered', offer_booking_id: 'b9', service: 'speech_training', offer_expires_at: '2025-03-01T04:00:00Z' });
+  assert.equal(offered.status, '有空位了，请在2025年3月1日 12:00前确认');
+});
+
+test('subsidy policies for someone not yet bound: amounts per grade and per period', () => {
+  assert.deepEqual(subsidy.policyRows([
+    { code: 'nursing_allowance', kind: 'monthly', amounts_fen: { by_grade: { 1: 10000, 2: 8000 } }, application_required: true },
+    { code: 'home_modification', kind: 'one_off', amounts_fen: { default: 1200000 }, application_required: false }
+  ]).map((p) => [p.name, p.amount, p.applyNeeded]), [
+    ['重度残疾人护理补贴', '一级每月100元，二级每月80元', '需要申请'],
+    ['家庭无障碍改造', '一次性12000元', '符合条件自动发放']]);
+});

@@ -284,3 +284,109 @@ test('display preferences: follow the system font size on first run; classes on 
   freshWx({ fontSizeSetting: 16 });
   assert.equal(state.loadPrefs().largeText, false);
 });
+
+test('application page: after a return the applicant says what was put right and sends it back', async () => {
+  const sent = [];
+  let status = 'returned_for_correction';
+  signedIn({
+    'GET /certificate/applications/c1': () => ({ statusCode: 200, data: { id: 'c1', type: 'new', status, available_actions: status === 'submitted' ? ['withdraw'] : ['resubmit', 'withdraw'], history: [
+      { from: 'submitted', to: 'returned_for_correction', action: 'return', actor_role: 'street_officer', reason: '缺少照片' }] } }),
+    'POST /certificate/applications/c1/resubmit': (req) => { sent.push(json(req)); status = 'submitted'; return { statusCode: 200, data: { id: 'c1', status } }; }
+  });
+  const page = loadPage('application');
+  await page.onLoad({ service: 'certificate', id: 'c1' });
+  assert.equal(page.data.canResubmit, true);
+  assert.equal(page.data.returnReason, '缺少照片');
+  page.onNote({ detail: { value: ' 已补交照片 ' } });
+  assert.equal(await page.resubmit(), true);
+  assert.deepEqual(sent, [{ reason: '已补交照片' }]);
+  assert.equal(page.data.statusText, '已提交，等待审核');
+  assert.equal(page.data.canResubmit, false);
+});
+
+test('application page: withdrawing a subsidy application asks first; "不撤回" sends nothing', async () => {
+  const sent = [];
+  const wx = signedIn({
+    'GET /subsidy/applications/s1': { id: 's1', policy_code: 'nursing_allowance', status: 'street_review', current_step: 'street_review', history: [] },
+    'POST /subsidy/applications/s1/actions': (req) => { sent.push(json(req)); return { statusCode: 200, data: { id: 's1', status: 'withdrawn' } }; }
+  }, { modalConfirm: false });
+  const page = loadPage('application');
+  await page.onLoad({ service: 'subsidy', id: 's1' });
+  assert.deepEqual([page.data.canWithdraw, page.data.canResubmit], [true, false]);
+  assert.equal(await page.withdraw(), false);
+  assert.deepEqual(sent, []);
+  wx.modalConfirm = true;
+  assert.equal(await page.withdraw(), true);
+  assert.deepEqual(sent, [{ action: 'withdraw' }]);
+  assert.ok(wx.calls.some((c) => c[0] === 'showModal' && c[1] === '撤回申请'));
+});
+
+test('help status: rate the volunteer once done; a complaint needs words and is sent once', async () => {
+  const sent = [];
+  signedIn({
+    'GET /volunteer/requests/r1': { id: 'r1', status: 'completed', skill: 'escort', accepted_at: '2025-03-01T02:00:00Z', volunteer: { name_masked: '李*' }, ratings: { by_citizen: null } },
+    'POST /volunteer/tasks/r1/rate': (req) => { sent.push(['rate', json(req)]); return { statusCode: 200, data: {} }; },
+    'POST /volunteer/tasks/r1/complain': (req) => { sent.push(['complain', json(req)]); return { statusCode: 201, data: { id: 'cp1' } }; }
+  });
+  const page = loadPage('help-status');
+  await page.onLoad({ id: 'r1' });
+  assert.deepEqual([page.data.request.canRate, page.data.request.canComplain, page.data.request.canCancel], [true, true, false]);
+  assert.equal(await page.rate(tap({ stars: '4' })), true);
+  page.onComplaint({ detail: { value: '太短' } });
+  assert.equal(await page.complain(), false);
+  assert.match(page.data.fieldErrors.reason, /至少5个字/);
+  page.onComplaint({ detail: { value: '志愿者迟到了一个小时' } });
+  assert.equal(await page.complain(), true);
+  assert.equal(page.data.complaintSent, true);
+  assert.deepEqual(sent, [['rate', { stars: 4 }], ['complain', { reason: '志愿者迟到了一个小时' }]]);
+});
+
+test('messages: the record lists every notice; a tab page opens with switchTab, others with navigateTo', async () => {
+  const wx = signedIn({ 'GET /me/notifications': { items: [
+    { id: 'n1', status: 'sent', template: 'application_status', data: { title: '补贴申请', status: '已退回' }, page: 'pages/application/index?service=subsidy&id=s1', created_at: '2025-03-01T02:00:00+00:00' },
+    { id: 'n2', status: 'skipped', reason: 'no_consent', template: 'payment', data: { title: '补贴发放' }, page: 'pages/home/index', created_at: '2025-03-01T02:00:00+00:00' }
+  ] } });
+  const page = loadPage('messages');
+  page.onLoad({});
+  await page.onShow();
+  assert.deepEqual(page.data.messages.map((m) => m.delivery), ['已推送到微信', '没有推送到微信：您没有订阅这类消息']);
+  page.open(tap({ page: page.data.messages[0].page }));
+  page.open(tap({ page: page.data.messages[1].page }));
+  assert.deepEqual(wx.calls.filter((c) => c[0] === 'navigateTo' || c[0] === 'switchTab'), [
+    ['navigateTo', '/pages/application/index?service=subsidy&id=s1'], ['switchTab', '/pages/home/index']]);
+});
+
+test('subsidy page before real-name binding: the region\'s public policies, no personal request', async () => {
+  const wx = signedIn({ 'GET /subsidy/policies': (req, url) => ({ statusCode: 200, data: { region: url.searchParams.get('region'), items: [
+    { code: 'nursing_allowance', kind: 'monthly', amounts_fen: { default: 10000 }, application_required: true }] } }) });
+  state.setMe({ account: { id: 'acc1', identity_bound: false }, person: null, wards: [] });
+  const page = loadPage('subsidy');
+  await page.onLoad({});
+  assert.equal(page.data.needsIdentity, true);
+  assert.deepEqual(page.data.policies, [], 'no region chosen yet');
+  await page.chooseRegion(tap({ value: '500113' }));
+  assert.deepEqual(page.data.policies.map((p) => [p.name, p.amount]), [['重度残疾人护理补贴', '每月100元']]);
+  assert.deepEqual(wx.requests.map((r) => new URL(r.url).pathname), ['/api/v1/subsidy/policies']);
+});
+
+test('my bookings opened from a reminder: that booking first, even a ward\'s; leaving the waitlist asks first', async () => {
+  const sent = [];
+  const wx = signedIn({
+    'GET /people/p1/rehab/bookings': { items: [{ id: 'b1', status: 'confirmed', service: 'speech_training', start: '2099-03-03T09:00:00+08:00' }] },
+    'GET /people/p1/file': { person: { id: 'p1' }, rehab: { bookings: [], waitlist: [{ id: 'w1', status: 'waiting', service: 'movement_therapy', date: '2099-03-05' }] } },
+    'GET /rehab/bookings/b7': { id: 'b7', person_id: 'w1', status: 'completed', service: 'movement_therapy', start: '2025-03-01T09:00:00+08:00' },
+    'POST /rehab/bookings/b7/rate': (req) => { sent.push(json(req)); return { statusCode: 200, data: {} }; },
+    'POST /rehab/waitlist/w1/withdraw': (req) => { sent.push('withdraw w1'); return { statusCode: 200, data: { id: 'w1', status: 'withdrawn' } }; }
+  });
+  const page = loadPage('rehab-bookings');
+  page.onLoad({ id: 'b7' });
+  await page.onShow();
+  assert.deepEqual(page.data.bookings.map((b) => [b.id, b.focused, b.canRate]), [['b7', true, true], ['b1', false, false]]);
+  assert.deepEqual(page.data.waitlist.map((w) => [w.id, w.status]), [['w1', '排队中，有空位会通知您']]);
+  await page.rate(tap({ id: 'b7', stars: 5 }));
+  wx.modalConfirm = false;
+  await page.leaveWaitlist(tap({ id: 'w1' }));
+  wx.modalConfirm = true;
+  await page.leaveWaitlist(tap({ id: 'w1' }));
+  assert.deepEqual(sent, [{ rating: 5 }, 'withdraw w1']);
+});

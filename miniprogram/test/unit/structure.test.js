@@ -29,3 +29,30 @@ test('project.config.json opens as a mini-program with a placeholder AppID', () 
   assert.ok(cfg.packOptions.ignore.some((i) => i.value === 'node_modules'));
   readJson('sitemap.json');
 });
+
+// The contract test (tests/unit/gateway/test_miniprogram_contract.py) counts the endpoints of
+// services/*.js; this makes sure each of them is reached from a page, component or the app.
+test('every service function is called by the app itself, not only by tests', () => {
+  const sources = [];
+  const walk = (dir) => fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true }).forEach((e) => {
+    const rel = path.join(dir, e.name);
+    if (e.isDirectory()) walk(rel);
+    else if (e.name.endsWith('.js')) sources.push(fs.readFileSync(path.join(ROOT, rel), 'utf8'));
+  });
+  ['pages', 'components', 'utils'].forEach(walk);
+  sources.push(fs.readFileSync(path.join(ROOT, 'app.js'), 'utf8'));
+  const code = sources.join('\n');
+  for (const file of fs.readdirSync(path.join(ROOT, 'services')).filter((f) => f !== 'list.js')) {
+    const mod = require(path.join(ROOT, 'services', file));
+    for (const name of Object.keys(mod)) {
+      assert.match(code, new RegExp(`\\.${name}\\(`), `services/${file} ${name} is not used by any page`);
+    }
+  }
+});
+
+test('the message page opens tab pages with switchTab: its list is the tab bar of app.json', () => {
+  const { TAB_PAGES, target } = require('../../logic/messages');
+  assert.deepEqual(TAB_PAGES, readJson('app.json').tabBar.list.map((t) => t.pagePath));
+  assert.deepEqual(target('pages/home/index'), { method: 'switchTab', url: '/pages/home/index' });
+  assert.deepEqual(target('pages/application/index?service=subsidy&id=s1'), { method: 'navigateTo', url: '/pages/application/index?service=subsidy&id=s1' });
+});
