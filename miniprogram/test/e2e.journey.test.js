@@ -68,8 +68,7 @@ test.after(restoreClock);
 // ---- people -----------------------------------------------------------------------------------
 // A valid GB 11643 number born in the region (mod 11-2 check character computed, not guessed),
 // with a random adult birth date so that numbers of different runs do not collide.
-function makeIdNumber() {
-  const birth = new Date(Date.UTC(1960, 0, 1) + Math.floor(Math.random() * 35 * 365) * DAY);
+function makeIdNumber(birth = new Date(Date.UTC(1960, 0, 1) + Math.floor(Math.random() * 35 * 365) * DAY)) {
   const ymd = `${birth.getUTCFullYear()}${pad(birth.getUTCMonth() + 1)}${pad(birth.getUTCDate())}`;
   return idnumber.make(`${REGION}${ymd}${pad(Math.floor(Math.random() * 1000), 3)}`);
 }
@@ -100,8 +99,14 @@ async function usePhone(wx) {
 }
 
 // Staff use the same client, with tokens in memory; when even the refresh is refused (the clock
-// moved by more than the refresh token's life) they log in again.
-async function staff(role) {
+// moved by more than the refresh token's life) they log in again. One session per role (logins
+// are rate limited per address).
+const staffSessions = {};
+function staff(role) {
+  if (!staffSessions[role]) staffSessions[role] = staffLogin(role).catch((err) => { delete staffSessions[role]; throw err; });
+  return staffSessions[role];
+}
+async function staffLogin(role) {
   const wx = createWx({});
   const username = `${role}.${REGION}`;
   const client = api.createClient({ getWx: () => wx, tokenStore: memoryStore(), baseUrl: BASE, retryDelaysMs: [500, 1500] });
@@ -347,7 +352,7 @@ test('citizen journey: login, real name, certificate to issued, QR, subsidy sugg
     const county = await staff('county_dpf');
     const inst = await county.client.post('/admin/rehab/institutions', {
       name: `小程序测试康复中心${RUN}`.slice(0, 30), region: REGION, address: '巴南区测试路8号',
-      location: { lat: PLACE.latitude, lng: PLACE.longitude }, services: ['movement_therapy', 'speech_training'],
+      location: { lat: PLACE.latitude, lng: PLACE.longitude }, services: ['movement_therapy', 'speech_training', 'needs_assessment'],
       opening_hours: Object.fromEntries([1, 2, 3, 4, 5, 6, 7].map((d) => [String(d), [['07:00', '20:00']]])),
       accessibility: { step_free: true, accessible_toilet: true, lift: false }
     });
@@ -359,6 +364,7 @@ test('citizen journey: login, real name, certificate to issued, QR, subsidy sugg
     });
     assert.equal(schedule.slot_ids.length, 1);
     const slotId = schedule.slot_ids[0];
+    shared.institution = { id: inst.id, name: inst.name };
 
     const search = loadPage('rehab-search');
     search.onLoad({});
@@ -424,6 +430,7 @@ test('citizen journey: login, real name, certificate to issued, QR, subsidy sugg
 
 test('volunteer journey: register, get verified, see an offer for a help request, accept, check in, check out', { timeout: 480000 }, async (t) => {
   const vol = phone(`mp-volunteer-${RUN}`);
+  shared.volunteerPhone = vol;
   const step = stepper(t);
   const citizen = shared.citizen;
   assert.ok(citizen && shared.personId, 'the citizen journey ran first');
@@ -578,5 +585,252 @@ test('volunteer journey: register, get verified, see an offer for a help request
     assert.equal(home.data.unavailableText, '');
     assert.equal(home.data.certificate.category, '肢体残疾');
     assert.equal(home.data.todos.some((x) => x.kind === 'help'), false, 'a completed help request is no longer a to-do');
+  });
+});
+
+// China-time month of the stack's clock, as the subsidy service counts months.
+const stackMonth = () => format.dayString(new Date(stackNow())).slice(0, 7);
+const APP_PAGES = JSON.parse(fs.readFileSync(require('path').join(__dirname, '..', 'app.json'), 'utf8')).pages;
+
+test('more of the journeys: return and resubmit, entitlement and payment, messages, guardian mode, waitlist, escort and reschedule, set-out, cancel and rating', { timeout: 600000 }, async (t) => {
+  const step = stepper(t);
+  const citizen = shared.citizen;
+  assert.ok(citizen && shared.subsidyApplicationId && shared.institution && shared.requestId, 'the first two journeys ran');
+
+  await step('staff return the subsidy application; the citizen reads why and resubmits on the page; approved, it is paid', async () => {
+    await usePhone(citizen);
+    const street = await staff('street_officer');
+    const act = (who, body) => who.client.post(`/admin/subsidy/applications/${shared.subsidyApplicationId}/actions`, body);
+    assert.equal((await act(street, { action: 'return', reason: '请补充近期照片' })).status, 'returned');
+
+    const page = loadPage('application');
+    await page.onLoad({ service: 'subsidy', id: shared.subsidyApplicationId });
+    noError(page, 'returned subsidy application');
+    assert.equal(page.data.statusText, '被退回，需要补正材料');
+    assert.deepEqual([page.data.canResubmit, page.data.canWithdraw, page.data.returnReason], [true, true, '请补充近期照片']);
+    page.onNote({ detail: { value: '已补交照片' } });
+    assert.equal(await page.resubmit(), true);
+    noError(page, 'resubmit');
+    assert.equal(page.data.statusText, '街道初审中');
+    assert.equal(page.data.canResubmit, false);
+    assert.equal(page.data.rows[page.data.rows.length - 1].reason, '已补交照片', 'the note is in the history');
+
+    for (const [role, next] of [['street_officer', 'county_review'], ['county_dpf', 'civil_affairs_review'], ['civil_affairs', 'approved']]) {
+      assert.equal((await act(await staff(role), { action: 'approve' })).status, next);
+    }
+    const payer = await staff('civil_affairs');
+    const run = await payer.client.post('/admin/subsidy/payout-batches', { region: REGION, month: stackMonth() });
+    assert.equal(run.id, `pb_${REGION}_${stackMonth()}`);
+    assert.ok(run.totals.count >= 1);
+
+    const sub = loadPage('subsidy');
+    await sub.onLoad({});
+    noError(sub, 'subsidy page');
+    const ent = sub.data.entitlements.find((e) => e.name === '重度残疾人护理补贴');
+    assert.ok(ent, 'the entitlement is listed');
+    assert.equal(ent.status, '正在享受');
+    const paid = sub.data.payments.find((p) => p.name === '重度残疾人护理补贴');
+    assert.ok(paid, `this month's payment is listed (${JSON.stringify(sub.data.payments)})`);
+    assert.deepEqual([paid.month, paid.amount, paid.status], [stackMonth(), '100元', '处理中']);
+  });
+
+  await step('the message record lists the notices, each opening a page the app has', async () => {
+    const page = loadPage('messages');
+    page.onLoad({});
+    const rows = await waitFor('the payment notice in the message record', async () => {
+      await page.onShow();
+      noError(page, 'messages');
+      return page.data.messages.some((m) => m.title.includes('补贴')) && page.data.messages;
+    });
+    assert.ok(rows.some((m) => m.title === '残疾人证新办' && m.status === '已发证'), rows.map((m) => m.title).join('|'));
+    for (const m of rows.filter((x) => x.hasPage)) {
+      assert.ok(APP_PAGES.includes(m.page.split('?')[0]), `${m.title} opens ${m.page}, a page of the app`);
+    }
+    const issued = rows.find((m) => m.title === '残疾人证新办' && m.status === '已发证');
+    page.open(tap({ page: issued.page }));
+    assert.deepEqual(citizen.calls[citizen.calls.length - 1], ['navigateTo', `/pages/application/index?service=certificate&id=${shared.applicationId}`]);
+  });
+
+  await step('guardian mode: add a child as a ward, act for her, apply, get it returned, resubmit, withdraw', async () => {
+    const wards = loadPage('wards');
+    wards.onLoad({});
+    wards.onShow();
+    const childName = makeName();
+    const birth = new Date(stackNow() - 4 * 365 * DAY);
+    wards.onName({ detail: { value: childName } });
+    wards.onIdNumber({ detail: { value: makeIdNumber(birth) } });
+    wards.chooseRelationship(tap({ value: 'parent' }));
+    assert.equal(await wards.submit(), true);
+    noError(wards, 'add a ward');
+    const ward = wards.data.wards.find((w) => w.name.startsWith(childName[0]));
+    assert.ok(ward, `the ward is listed (${JSON.stringify(wards.data.wards)})`);
+    shared.wardId = ward.personId;
+    wards.actFor(tap({ id: ward.personId }));
+    assert.equal(state.actingPerson().personId, ward.personId);
+    assert.equal(state.actingPerson().isSelf, false);
+
+    const apply = loadPage('cert-apply');
+    apply.onLoad({ type: 'new' });
+    assert.equal(apply.data.acting.isSelf, false, 'the page knows it acts for the ward (代办模式)');
+    apply.chooseRegion(tap({ value: REGION }));
+    apply.chooseCategory(tap({ value: '5' }));
+    const created = await apply.submit();
+    noError(apply, 'certificate for the ward');
+    assert.equal(created.person_id, ward.personId);
+
+    const street = await staff('street_officer');
+    const returned = await street.client.post(`/admin/certificate/applications/${created.id}/actions`, { action: 'return', reason: '缺少出生医学证明' });
+    assert.equal(returned.status, 'returned_for_correction');
+    const page = loadPage('application');
+    await page.onLoad({ service: 'certificate', id: created.id });
+    noError(page, 'ward application');
+    assert.deepEqual([page.data.canResubmit, page.data.returnReason], [true, '缺少出生医学证明']);
+    page.onNote({ detail: { value: '已补交出生医学证明' } });
+    assert.equal(await page.resubmit(), true);
+    noError(page, 'resubmit for the ward');
+    assert.equal(page.data.statusText, '已提交，等待审核');
+    assert.equal(await page.withdraw(), true);
+    noError(page, 'withdraw');
+    assert.equal(page.data.statusText, '已撤回');
+    assert.ok(citizen.calls.some((c) => c[0] === 'showModal' && c[1] === '撤回申请'), 'withdrawing asks first');
+  });
+
+  await step('rehab: the ward takes the last place; the parent joins the waitlist, then leaves it', async () => {
+    const county = await staff('county_dpf');
+    const day = format.dayString(new Date(stackNow() + 3 * DAY));
+    const weekday = new Date(`${day}T12:00:00+08:00`).getUTCDay() || 7;
+    const made = await county.client.post('/admin/rehab/schedules', {
+      institution_id: shared.institution.id, from: day, to: day,
+      templates: [{ service: 'needs_assessment', weekday, start: '09:00', duration_minutes: 60, capacity: 1 },
+        { service: 'movement_therapy', weekday, start: '14:00', duration_minutes: 60, capacity: 1 },
+        { service: 'movement_therapy', weekday, start: '16:00', duration_minutes: 60, capacity: 2 }]
+    });
+    assert.equal(made.slot_ids.length, 3);
+    shared.day = day;
+
+    // the ward (4 years old, no certificate) may book the needs assessment
+    const slots = loadPage('rehab-slots');
+    await slots.onLoad({ institution_id: shared.institution.id, service: 'needs_assessment' });
+    await slots.onDay({ detail: { value: day } });
+    const assessment = slots.data.slots.find((s) => s.when.startsWith(format.dateTimeText(`${day}T09:00:00+08:00`)));
+    assert.ok(assessment, `the 09:00 assessment slot (${JSON.stringify(slots.data.slots)})`);
+    const wardBooking = await waitFor('rehab to know the ward', async () => {
+      const b = await slots.book(tap({ id: assessment.id }));
+      if (!b) throw new Error(slots.data.errorText);
+      return b;
+    }, { everyMs: 2000 });
+    assert.equal(wardBooking.person_id, shared.wardId);
+
+    // the parent, acting for herself, finds it full and joins the waitlist
+    state.setActingPerson(shared.personId);
+    const full = loadPage('rehab-slots');
+    await full.onLoad({ institution_id: shared.institution.id, service: 'needs_assessment' });
+    await full.onDay({ detail: { value: day } });
+    const row = full.data.slots.find((s) => s.id === assessment.id);
+    assert.deepEqual([row.full, row.label.endsWith('已约满，可排队')], [true, true]);
+    await full.waitlist(tap({ id: assessment.id }));
+    noError(full, 'join the waitlist');
+
+    const mine = loadPage('rehab-bookings');
+    mine.onLoad({});
+    await mine.onShow();
+    noError(mine, 'my bookings with the waitlist');
+    const entry = mine.data.waitlist.find((w) => w.title === '精准康复需求评估' && w.day === day);
+    assert.ok(entry, `the waitlist entry is listed (${JSON.stringify(mine.data.waitlist)})`);
+    await mine.leaveWaitlist(tap({ id: entry.id }));
+    noError(mine, 'leave the waitlist');
+    assert.equal(mine.data.waitlist.some((w) => w.id === entry.id), false, 'the entry is gone');
+  });
+
+  await step('rehab: book with a volunteer escort, then reschedule from my bookings to a later slot', async () => {
+    const page = loadPage('rehab-slots');
+    await page.onLoad({ institution_id: shared.institution.id, service: 'movement_therapy' });
+    await page.onDay({ detail: { value: shared.day } });
+    const at = (hhmm) => page.data.slots.find((s) => s.when.startsWith(format.dateTimeText(`${shared.day}T${hhmm}:00+08:00`)));
+    const early = at('14:00');
+    const late = at('16:00');
+    assert.ok(early && late, JSON.stringify(page.data.slots));
+    page.onEscort({ detail: { value: true } });
+    const booking = await page.book(tap({ id: early.id }));
+    noError(page, 'booking with escort');
+    assert.equal(booking.escort_needed, true);
+    await page.confirm();
+    noError(page, 'confirm');
+
+    const mine = loadPage('rehab-bookings');
+    mine.onLoad({});
+    await mine.onShow();
+    const row = mine.data.bookings.find((b) => b.id === booking.id);
+    assert.equal(row.escort, '已申请志愿者陪同');
+    assert.equal(row.canReschedule, true);
+    mine.reschedule(tap({ id: booking.id, institution: row.institutionId, service: row.service }));
+    const url = citizen.calls.filter((c) => c[0] === 'navigateTo').pop()[1];
+    const query = Object.fromEntries(new URL(url, 'http://x').searchParams);
+    assert.equal(query.reschedule, booking.id);
+
+    const again = loadPage('rehab-slots');
+    await again.onLoad(query);
+    await again.onDay({ detail: { value: shared.day } });
+    const moved = await again.book(tap({ id: late.id }));
+    noError(again, 'reschedule');
+    assert.equal(moved.slot_id, late.id);
+    assert.ok(['held', 'confirmed'].includes(moved.status), moved.status);
+    await mine.onShow();
+    noError(mine, 'my bookings after rescheduling');
+    const now = mine.data.bookings.find((b) => b.id === moved.id);
+    assert.equal(now.when, format.dateTimeText(`${shared.day}T16:00:00+08:00`));
+    await waitFor('the earlier place to be free again', async () => {
+      const slots = await rehab.slots({ institution_id: shared.institution.id, service: 'movement_therapy', from: `${shared.day}T00:00:00+08:00`, to: `${shared.day}T23:59:00+08:00` });
+      return slots.find((s) => s.id === early.id).available === 1;
+    });
+  });
+
+  await step('volunteer help: the citizen rates the finished help; a new request, accepted, the volunteer sets out, the citizen cancels', async () => {
+    const done = loadPage('help-status');
+    await done.onLoad({ id: shared.requestId });
+    noError(done, 'finished help');
+    assert.equal(done.data.request.canRate, true);
+    assert.equal(await done.rate(tap({ stars: 5 })), true);
+    noError(done, 'rate');
+    assert.deepEqual([done.data.request.canRate, done.data.request.rated], [false, '您的评价：★★★★★']);
+
+    const ask = loadPage('help-ask');
+    ask.onLoad({});
+    ask.pick(tap({ field: 'skill', value: 'escort' }));
+    ask.pick(tap({ field: 'day', value: ask.data.days[1].value }));
+    ask.pick(tap({ field: 'time', value: '15:00' }));
+    ask.pick(tap({ field: 'durationMinutes', value: 60 }));
+    ask.onAddress({ detail: { value: '巴南区测试路1号3单元' } });
+    const created = await ask.submit();
+    noError(ask, 'second help request');
+
+    const vol = shared.volunteerPhone;
+    await usePhone(vol);
+    const me = await volunteer.me();
+    assert.equal(me.rating.count, 1, 'the citizen\'s stars reached the volunteer');
+    assert.equal(me.rating.average, 5);
+    const offer = await waitFor('an offer for the second request', async () => (await volunteer.offers()).find((o) => o.request_id === created.id));
+    const desk = loadPage('volunteer-work');
+    desk.onLoad({ offer: offer.id });
+    await desk.onShow();
+    await desk.accept(tap({ id: offer.id }));
+    noError(desk, 'accept');
+    const task = desk.data.tasks.find((x) => x.id === created.id);
+    assert.equal(task.canSetOut, true);
+    await desk.setOut(tap({ id: created.id }));
+    noError(desk, 'set out');
+    const going = desk.data.tasks.find((x) => x.id === created.id);
+    assert.deepEqual([going.canSetOut, going.onTheWay.startsWith('已告知对方您已出发')], [false, true]);
+
+    await usePhone(citizen);
+    const page = loadPage('help-status');
+    await page.onLoad({ id: created.id });
+    noError(page, 'help status after set-out');
+    assert.match(page.data.request.onTheWay, /^志愿者已出发/);
+    assert.equal(page.data.request.canCancel, true);
+    assert.equal(await page.cancel(), true);
+    noError(page, 'cancel help');
+    assert.equal(page.data.request.statusCode, 'cancelled');
+    assert.equal(page.data.request.canCancel, false);
   });
 });
