@@ -56,3 +56,13 @@ test('the message page opens tab pages with switchTab: its list is the tab bar o
   assert.deepEqual(target('pages/home/index'), { method: 'switchTab', url: '/pages/home/index' });
   assert.deepEqual(target('pages/application/index?service=subsidy&id=s1'), { method: 'navigateTo', url: '/pages/application/index?service=subsidy&id=s1' });
 });
+
+// Guardian mode must be plain on every page that acts for a person: it carries the switcher that
+// says "代办模式：正在为 X 办理". Pages about the account itself do not act for a ward.
+test('every page that acts for a person shows the person switcher', () => {
+  const ACCOUNT_PAGES = ['pages/identity/index', 'pages/messages/index', 'pages/volunteer-register/index', 'pages/volunteer-work/index'];
+  for (const page of readJson('app.json').pages) {
+    const wxml = fs.readFileSync(path.join(ROOT, `${page}.wxml`), 'utf8');
+    assert.equal(wxml.includes('<person-switcher'), !ACCOUNT_PAGES.includes(page), page);
+  }
+});
