@@ -597,8 +597,23 @@ test('more of the journeys: return and resubmit, entitlement and payment, messag
   const citizen = shared.citizen;
   assert.ok(citizen && shared.subsidyApplicationId && shared.institution && shared.requestId, 'the first two journeys ran');
 
-  await step('staff return the subsidy application; the citizen reads why and resubmits on the page; approved, it is paid', async () => {
+  await step('bind a phone through the getPhoneNumber button; a refusal in WeChat\'s dialog is said in words', async () => {
     await usePhone(citizen);
+    const page = loadPage('identity');
+    page.onLoad({});
+    await page.onPhone({ detail: { errMsg: 'getPhoneNumber:fail user deny' } });
+    assert.match(page.data.errorText, /没有获得手机号授权/);
+    const phoneNumber = `139${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;
+    await page.onPhone({ detail: { code: `dev-phone:${phoneNumber}` } });
+    noError(page, 'phone binding');
+    assert.equal(page.data.phoneMasked, `${phoneNumber.slice(0, 3)}****${phoneNumber.slice(7)}`);
+    const me = loadPage('me');
+    me.onLoad({});
+    await me.onShow();
+    assert.equal(me.data.phoneMasked, page.data.phoneMasked, 'the me page shows the masked phone');
+  });
+
+  await step('staff return the subsidy application; the citizen reads why and resubmits on the page; approved, it is paid', async () => {
     const street = await staff('street_officer');
     const act = (who, body) => who.client.post(`/admin/subsidy/applications/${shared.subsidyApplicationId}/actions`, body);
     assert.equal((await act(street, { action: 'return', reason: '请补充近期照片' })).status, 'returned');

@@ -43,7 +43,12 @@ definePage({
       this.setData({ errorText: '没有获得手机号授权。如需绑定，请再点一次并选择“允许”。' });
       return;
     }
-    const res = await this.run(() => account.bindPhone(code));
+    // the account in app state is read again so every page (我的) shows the bound phone
+    const res = await this.run(async () => {
+      const bound = await account.bindPhone(code);
+      await getApp().reloadSession();
+      return bound;
+    });
     if (res) this.setData({ phoneMasked: res.phone_masked || res.phone || '已绑定' });
   }
 });

@@ -184,7 +184,11 @@ test('identity: a wrong check character is caught before sending', async () => {
 
 test('identity: phone binding sends the getPhoneNumber code; a refusal is explained', async () => {
   let sent = null;
-  signedIn({ 'POST /me/phone': (req) => { sent = json(req); return { statusCode: 200, data: { phone_masked: '138****0000' } }; } });
+  signedIn({
+    'POST /me/phone': (req) => { sent = json(req); return { statusCode: 200, data: { phone_masked: '138****0000' } }; },
+    'GET /me': Object.assign({}, ME, { account: Object.assign({}, ME.account, { phone_masked: '138****0000' }) })
+  });
+  installApp({ reloadSession: () => require('../../utils/auth').ensureSession() });
   const page = loadPage('identity');
   page.onLoad({});
   await page.onPhone({ detail: { errMsg: 'getPhoneNumber:fail user deny' } });
@@ -192,6 +196,7 @@ test('identity: phone binding sends the getPhoneNumber code; a refusal is explai
   await page.onPhone({ detail: { code: 'dev-phone:13800000000' } });
   assert.deepEqual(sent, { code: 'dev-phone:13800000000' });
   assert.equal(page.data.phoneMasked, '138****0000');
+  assert.equal(state.state.me.account.phone_masked, '138****0000', 'the account in app state is read again');
 });
 
 test('certificate card: 404 means no certificate; otherwise the QR image and a consent code', async () => {
