@@ -199,27 +199,27 @@ def _cell(value):
 
 
 def export_bank_file(lines, payees, full_accounts=False):
-    """Bank payment file (CSV, UTF-8, CRLF, header row EXPORT_COLUMNS, one row per line).
+    """Bank payment file (CSV, UTF-8, CRLF, header row EXPORT_COLUMNS, one row per line) →
+    ``(content, exported_lines, missing_line_ids)``.
 
     ``payees``: ``{person_id: {name, bank_name, account}}``. Accounts are masked (all but the
     last 4 digits) unless ``full_accounts``. Cells starting with = + - @ are prefixed with '
-    (spreadsheet formula injection). Raises ValidationFailed PAYEE_MISSING listing the lines
-    whose person has no bank account."""
+    (spreadsheet formula injection). A line whose person has no bank account is left out and
+    listed: it stays pending for the next export, and one citizen without an account does not
+    hold up the payment of everyone else."""
+    ready = [ln for ln in lines if (payees.get(ln["person_id"]) or {}).get("account")]
     missing = [ln["line_id"] for ln in lines
                if not (payees.get(ln["person_id"]) or {}).get("account")]
-    if missing:
-        raise ValidationFailed("有%d条发放明细缺少收款账户" % len(missing),
-                               {"line_ids": missing}, code="PAYEE_MISSING")
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(EXPORT_COLUMNS)
-    for ln in lines:
+    for ln in ready:
         p = payees[ln["person_id"]]
         account = str(p["account"]) if full_accounts else mask_account(p["account"])
         writer.writerow([_cell(ln["line_id"]), _cell(ln["person_id"]), _cell(p.get("name")),
                          _cell(p.get("bank_name")), account, ln["amount_fen"],
                          fen_to_yuan(ln["amount_fen"]), ln["policy_code"], ln["month"]])
-    return out.getvalue()
+    return out.getvalue(), ready, missing
 
 
 def reconcile(lines, results):

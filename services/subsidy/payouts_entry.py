@@ -318,8 +318,10 @@ class PayoutEntrypoints:
     @rpc
     def export_payout_batch(self, actor, batch_id, full=False):
         """Bank file as JSON ``{filename, content_type, content, line_count, amount_fen,
-        accounts}``: content is the CSV of payments.export_bank_file for the lines still to pay
-        (pending or failed). Full account numbers only for civil-affairs staff asking ``full``."""
+        accounts, missing_payee: {count, amount_fen, line_ids}}``: content is the CSV of
+        payments.export_bank_file for the lines still to pay (pending or failed) whose person
+        has a bank account; the others are listed in missing_payee (the first 200 ids). Full
+        account numbers only for civil-affairs staff asking ``full``."""
         batch = self._batch_for(actor, batch_id, roles=PAYERS + ("county_dpf", "auditor"))
         if full and not set(actor.get("roles", [])) & {"civil_affairs", "admin"}:
             raise Forbidden("只有民政发放岗位可以导出完整账号")
@@ -332,16 +334,20 @@ class PayoutEntrypoints:
                 name = self.identity.person_facts(ent["person_id"]).get("name")
                 payees[ent["person_id"]] = {"name": name, "bank_name": ent.get("bank_name"),
                                             "account": pii.decrypt(ent["bank_account_enc"])}
-        content = payments.export_bank_file(lines, payees, full_accounts=bool(full))
+        content, ready, missing = payments.export_bank_file(lines, payees,
+                                                            full_accounts=bool(full))
         now = self.store.clock.now()
         self.store.finish_batch(batch_id, {"last_export_at": now}, [outbox.audit(
             actor, batch_id, "export", batch["status"], batch["status"], now,
-            data={"full_accounts": bool(full), "lines": len(lines)})])
+            data={"full_accounts": bool(full), "lines": len(ready),
+                  "missing_payee": len(missing)})])
         self.outbox.flush(self.store.db.payout_batches, batch_id)
         return {"filename": "subsidy-%s-%s.csv" % (batch["region"], batch["month"]),
                 "content_type": "text/csv; charset=utf-8", "content": content,
-                "line_count": len(lines), "amount_fen": sum(ln["amount_fen"] for ln in lines),
-                "accounts": "full" if full else "masked"}
+                "line_count": len(ready), "amount_fen": sum(ln["amount_fen"] for ln in ready),
+                "accounts": "full" if full else "masked",
+                "missing_payee": {"count": len(missing), "line_ids": missing[:200], "amount_fen": sum(
+                    ln["amount_fen"] for ln in lines if ln["line_id"] in set(missing))}}
 
     @rpc
     def reconcile_payout_batch(self, actor, batch_id, body):

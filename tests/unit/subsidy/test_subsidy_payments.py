@@ -56,14 +56,22 @@ def test_future_month_uses_shanghai_time():
 def test_bank_file_masked_and_full():
     lines = payments.compute_batch("330200", "2024-06", [ent(1, start="2024-06")], NB, NOW)["lines"]
     payees = {"p1": {"name": "=张三", "bank_name": "宁波银行", "account": "6222020200112233"}}
-    text = payments.export_bank_file(lines, payees)
+    text, ready, missing = payments.export_bank_file(lines, payees)
     rows = text.split("\r\n")
     assert rows[0] == ",".join(payments.EXPORT_COLUMNS)
     assert rows[1] == "e1:2024-06,p1,'=张三,宁波银行,************2233,15000,150.00,living_allowance,2024-06"
-    assert "6222020200112233" in payments.export_bank_file(lines, payees, full_accounts=True)
-    with pytest.raises(ValidationFailed) as exc:
-        payments.export_bank_file(lines, {})
-    assert exc.value.code == "PAYEE_MISSING"
+    assert (len(ready), missing) == (1, [])
+    assert "6222020200112233" in payments.export_bank_file(lines, payees, full_accounts=True)[0]
+
+
+def test_bank_file_leaves_out_lines_without_an_account_and_lists_them():
+    lines = payments.compute_batch("330200", "2024-06", [ent(1, start="2024-06"), ent(2, start="2024-06")],
+                                   NB, NOW)["lines"]
+    payees = {"p1": {"name": "张三", "bank_name": "宁波银行", "account": "6222020200112233"}}
+    text, ready, missing = payments.export_bank_file(lines, payees)
+    assert [ln["person_id"] for ln in ready] == ["p1"]
+    assert missing == ["e2:2024-06"]
+    assert len(text.strip().split("\r\n")) == 2 and "p2" not in text
 
 
 def test_reconciliation():

@@ -74,16 +74,19 @@ async function bankFile(id, batch) {
     const r = await api.request("GET", BASE + "/" + encodeURIComponent(id) + "/export", { raw: true });
     let text = r.text;
     let name = "bank-" + (batch.region || "") + "-" + (batch.month || "") + ".csv";
+    let left = "";
     if (r.type.includes("json")) {
       const body = JSON.parse(text);
       text = body.content || body.csv || body.file || body.text || "";
       name = body.filename || name;
+      const missing = body.missing_payee || {};
+      if (missing.count) left = "；" + missing.count + "笔缺少收款账户，未写入文件（明细：" + (missing.line_ids || []).slice(0, 5).join("、") + (missing.count > 5 ? " 等" : "") + "），补齐账户后再导出";
     }
     const a = el("a", { href: URL.createObjectURL(new Blob([text], { type: "text/csv;charset=utf-8" })), download: name, class: "visually-hidden" }, name);
     document.body.append(a);
     a.click();
     a.remove();
-    announce("银行代发文件已下载：" + name);
+    announce("银行代发文件已下载：" + name + left);
   } catch (err) { showError(err); }
 }
 
