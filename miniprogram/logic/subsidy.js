@@ -65,8 +65,24 @@ function policyRows(items) {
 }
 
 // A suggestion is confirmed by an ordinary application with the suggested policy code.
-function confirmBody(policyCode, personId, residenceRegion) {
-  return { person_id: personId, policy_code: policyCode, residence_region: residenceRegion };
+function confirmBody(policyCode, personId, residenceRegion, payee) {
+  return Object.assign({ person_id: personId, policy_code: policyCode, residence_region: residenceRegion }, payeeFields(payee));
 }
 
-module.exports = { eligibilityRows, suggestionRows, entitlementRows, paymentRows, policyRows, confirmBody };
+// The account monthly payments go to (社保卡 or bank card). Optional when applying, but a
+// payment cannot be sent without one: the bank file leaves such a line out until it is known.
+function payeeFields(payee) {
+  const account = ((payee && payee.bankAccount) || '').replace(/\s+/g, '');
+  if (!account) return {};
+  const out = { bank_account: account };
+  if ((payee.bankName || '').trim()) out.bank_name = payee.bankName.trim();
+  return out;
+}
+
+function payeeProblem(payee) {
+  const account = ((payee && payee.bankAccount) || '').replace(/\s+/g, '');
+  if (account && !/^\d{10,30}$/.test(account)) return '收款账号应为10到30位数字（可以不填，以后再补）';
+  return '';
+}
+
+module.exports = { eligibilityRows, suggestionRows, entitlementRows, paymentRows, policyRows, confirmBody, payeeFields, payeeProblem };

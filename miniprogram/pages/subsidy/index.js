@@ -13,7 +13,7 @@ function defaultRegion() {
 }
 
 definePage({
-  data: { regions: labels.REGIONS, region: '', eligibility: [], suggestions: [], entitlements: [], payments: [], policies: [], needsIdentity: false },
+  data: { regions: labels.REGIONS, region: '', eligibility: [], suggestions: [], entitlements: [], payments: [], policies: [], needsIdentity: false, payee: { bankAccount: '', bankName: '' } },
 
   onLoad() {
     this.setData({ region: defaultRegion() });
@@ -56,15 +56,23 @@ definePage({
 
   // Applying from the eligibility list files an application; confirming a suggestion
   // (data-suggestion) goes through the suggestion, which closes it. Both answer the application.
+  onBankAccount(e) { this.setData({ 'payee.bankAccount': e.detail.value }); },
+  onBankName(e) { this.setData({ 'payee.bankName': e.detail.value }); },
+
   async apply(e) {
     const { policy: policyCode, suggestion } = e.currentTarget.dataset;
     if (!this.data.region) {
       this.setData({ fieldErrors: { region: '请先选择居住地' }, errorText: '请先选择居住地，再申请' });
       return null;
     }
+    const problem = logic.payeeProblem(this.data.payee);
+    if (problem) {
+      this.setData({ fieldErrors: { bank_account: problem }, errorText: problem });
+      return null;
+    }
     const created = await this.run(() => (suggestion
-      ? subsidy.confirmSuggestion(this.personId(), suggestion, { residence_region: this.data.region })
-      : subsidy.apply(logic.confirmBody(policyCode, this.personId(), this.data.region))));
+      ? subsidy.confirmSuggestion(this.personId(), suggestion, Object.assign({ residence_region: this.data.region }, logic.payeeFields(this.data.payee)))
+      : subsidy.apply(logic.confirmBody(policyCode, this.personId(), this.data.region, this.data.payee))));
     if (!created) return null;
     await subscribe.offerAfterSubmit('subsidy_submitted', '申请已提交');
     await this.load();

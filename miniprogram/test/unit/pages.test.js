@@ -395,3 +395,23 @@ test('my bookings opened from a reminder: that booking first, even a ward\'s; le
   await page.leaveWaitlist(tap({ id: 'w1' }));
   assert.deepEqual(sent, [{ rating: 5 }, 'withdraw w1']);
 });
+
+test('subsidy page: the payment account goes with the application; a wrong one is said in words and nothing is sent', async () => {
+  const sent = [];
+  signedIn({
+    'GET /people/p1/subsidy/eligibility': { items: [{ policy_code: 'living_allowance', eligible: true, reasons: [] }] },
+    'GET /people/p1/subsidy/suggestions': { items: [] },
+    'GET /people/p1/subsidy/entitlements': { items: [] },
+    'GET /people/p1/subsidy/payments': { items: [] },
+    'POST /subsidy/applications': (req) => { sent.push(json(req)); return { statusCode: 201, data: { id: 's9', status: 'street_review' } }; }
+  });
+  const page = loadPage('subsidy');
+  await page.onLoad({});
+  page.onBankAccount({ detail: { value: '6222 02' } });
+  assert.equal(await page.apply(tap({ policy: 'living_allowance' })), null);
+  assert.match(page.data.fieldErrors.bank_account, /10到30位数字/);
+  page.onBankAccount({ detail: { value: '6222 0202 0011 2233' } });
+  page.onBankName({ detail: { value: ' 重庆农村商业银行 ' } });
+  assert.ok(await page.apply(tap({ policy: 'living_allowance' })));
+  assert.deepEqual(sent, [{ person_id: 'p1', policy_code: 'living_allowance', residence_region: '500113', bank_account: '6222020200112233', bank_name: '重庆农村商业银行' }]);
+});
