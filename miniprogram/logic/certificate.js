@@ -61,10 +61,10 @@ function applicantActions(service, application) {
   if (!application) return { canWithdraw: false, canResubmit: false, returnReason: '' };
   const returned = RETURNED.includes(application.status);
   const last = ((application.history || []).filter((h) => RETURNED.includes(h.to)).pop()) || {};
-  const listed = Array.isArray(application.available_actions) ? application.available_actions : null;
-  return service === 'subsidy'
-    ? { canWithdraw: !SUBSIDY_DONE.includes(application.status), canResubmit: returned, returnReason: returned ? last.reason || '' : '' }
-    : { canWithdraw: canWithdraw(application), canResubmit: listed ? listed.includes('resubmit') : returned, returnReason: returned ? last.reason || '' : '' };
+  const returnReason = returned ? last.reason || '' : '';
+  if (service === 'subsidy') return { canWithdraw: !SUBSIDY_DONE.includes(application.status), canResubmit: returned, returnReason };
+  const listed = application.available_actions;
+  return { canWithdraw: canWithdraw(application), canResubmit: Array.isArray(listed) ? listed.includes('resubmit') : returned, returnReason };
 }
 
 module.exports = { validate, requestBody, historyRows, qrImageSrc, canWithdraw, applicantActions, NEEDS_REASON };

@@ -19,8 +19,9 @@ const SKIPPED_BECAUSE = { no_consent: '：您没有订阅这类消息', no_accou
 function target(page) {
   if (!page) return null;
   const path = String(page).replace(/^\//, '');
-  const isTab = TAB_PAGES.includes(path.split('?')[0]);
-  return { method: isTab ? 'switchTab' : 'navigateTo', url: `/${isTab ? path.split('?')[0] : path}` };
+  const bare = path.split('?')[0];
+  // wx.switchTab takes no query string
+  return TAB_PAGES.includes(bare) ? { method: 'switchTab', url: `/${bare}` } : { method: 'navigateTo', url: `/${path}` };
 }
 
 function messageRows(items) {

@@ -71,8 +71,10 @@ function confirmBody(policyCode, personId, residenceRegion, payee) {
 
 // The account monthly payments go to (社保卡 or bank card). Optional when applying, but a
 // payment cannot be sent without one: the bank file leaves such a line out until it is known.
+const accountOf = (payee) => ((payee && payee.bankAccount) || '').replace(/\s+/g, '');
+
 function payeeFields(payee) {
-  const account = ((payee && payee.bankAccount) || '').replace(/\s+/g, '');
+  const account = accountOf(payee);
   if (!account) return {};
   const out = { bank_account: account };
   if ((payee.bankName || '').trim()) out.bank_name = payee.bankName.trim();
@@ -80,7 +82,7 @@ function payeeFields(payee) {
 }
 
 function payeeProblem(payee) {
-  const account = ((payee && payee.bankAccount) || '').replace(/\s+/g, '');
+  const account = accountOf(payee);
   if (account && !/^\d{10,30}$/.test(account)) return '收款账号应为10到30位数字（可以不填，以后再补）';
   return '';
 }

@@ -169,6 +169,21 @@ async function bindIdentity(name, idNumber) {
   return person.personId;
 }
 
+// The citizen asks for an hour's escort through the help-ask page, on the page's day `dayIndex`
+// at `time`; the same address each time (it must stay hidden until a volunteer accepts).
+async function askForEscort(dayIndex, time) {
+  const page = loadPage('help-ask');
+  page.onLoad({});
+  page.pick(tap({ field: 'skill', value: 'escort' }));
+  page.pick(tap({ field: 'day', value: page.data.days[dayIndex].value }));
+  page.pick(tap({ field: 'time', value: time }));
+  page.pick(tap({ field: 'durationMinutes', value: 60 }));
+  page.onAddress({ detail: { value: '巴南区测试路1号3单元' } });
+  const created = await page.submit();
+  noError(page, 'help request');
+  return { page, created };
+}
+
 // Steps of a journey depend on each other: after the first failure the rest are skipped, so the
 // report shows the real cause once instead of a cascade (and the test still fails).
 function stepper(t) {
@@ -472,16 +487,8 @@ test('volunteer journey: register, get verified, see an offer for a help request
   await step('the citizen asks for an escort through the page', async () => {
     await usePhone(citizen);
     assert.equal(state.actingPerson().personId, shared.personId);
-    const page = loadPage('help-ask');
-    page.onLoad({});
-    assert.equal(page.data.form.region, REGION);
-    page.pick(tap({ field: 'skill', value: 'escort' }));
-    page.pick(tap({ field: 'day', value: page.data.days[0].value }));
-    page.pick(tap({ field: 'time', value: '10:00' }));
-    page.pick(tap({ field: 'durationMinutes', value: 60 }));
-    page.onAddress({ detail: { value: '巴南区测试路1号3单元' } });
-    const created = await page.submit();
-    noError(page, 'help request');
+    const { page, created } = await askForEscort(0, '10:00');
+    assert.equal(page.data.form.region, REGION, 'the region defaults to where the person lives');
     assert.ok(created && created.id);
     assert.equal(created.skill, 'escort');
     shared.requestId = created.id;
@@ -809,15 +816,7 @@ test('more of the journeys: return and resubmit, entitlement and payment, messag
     noError(done, 'rate');
     assert.deepEqual([done.data.request.canRate, done.data.request.rated], [false, '您的评价：★★★★★']);
 
-    const ask = loadPage('help-ask');
-    ask.onLoad({});
-    ask.pick(tap({ field: 'skill', value: 'escort' }));
-    ask.pick(tap({ field: 'day', value: ask.data.days[1].value }));
-    ask.pick(tap({ field: 'time', value: '15:00' }));
-    ask.pick(tap({ field: 'durationMinutes', value: 60 }));
-    ask.onAddress({ detail: { value: '巴南区测试路1号3单元' } });
-    const created = await ask.submit();
-    noError(ask, 'second help request');
+    const { created } = await askForEscort(1, '15:00');
 
     const vol = shared.volunteerPhone;
     await usePhone(vol);

@@ -4,6 +4,7 @@ from services.common import outbox, pages
 from services.common.clock import SHANGHAI
 from services.certificate import domain, events, workflow
 
+
 def local_time(now):
     return now.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
 

@@ -207,9 +207,12 @@ def export_bank_file(lines, payees, full_accounts=False):
     (spreadsheet formula injection). A line whose person has no bank account is left out and
     listed: it stays pending for the next export, and one citizen without an account does not
     hold up the payment of everyone else."""
-    ready = [ln for ln in lines if (payees.get(ln["person_id"]) or {}).get("account")]
-    missing = [ln["line_id"] for ln in lines
-               if not (payees.get(ln["person_id"]) or {}).get("account")]
+    ready, missing = [], []
+    for ln in lines:
+        if (payees.get(ln["person_id"]) or {}).get("account"):
+            ready.append(ln)
+        else:
+            missing.append(ln["line_id"])
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(EXPORT_COLUMNS)

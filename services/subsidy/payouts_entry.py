@@ -342,12 +342,13 @@ class PayoutEntrypoints:
             data={"full_accounts": bool(full), "lines": len(ready),
                   "missing_payee": len(missing)})])
         self.outbox.flush(self.store.db.payout_batches, batch_id)
+        ready_fen = sum(ln["amount_fen"] for ln in ready)
         return {"filename": "subsidy-%s-%s.csv" % (batch["region"], batch["month"]),
                 "content_type": "text/csv; charset=utf-8", "content": content,
-                "line_count": len(ready), "amount_fen": sum(ln["amount_fen"] for ln in ready),
+                "line_count": len(ready), "amount_fen": ready_fen,
                 "accounts": "full" if full else "masked",
-                "missing_payee": {"count": len(missing), "line_ids": missing[:200], "amount_fen": sum(
-                    ln["amount_fen"] for ln in lines if ln["line_id"] in set(missing))}}
+                "missing_payee": {"count": len(missing), "line_ids": missing[:200],
+                                  "amount_fen": sum(ln["amount_fen"] for ln in lines) - ready_fen}}
 
     @rpc
     def reconcile_payout_batch(self, actor, batch_id, body):

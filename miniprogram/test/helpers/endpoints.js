@@ -13,19 +13,17 @@ const api = require('../../utils/api');
 const ARG = 'ARG';
 const seen = [];
 const keysOf = (v) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.keys(v).sort() : null);
-function record(method, p, payload) {
-  seen.push({ method, path: p.split('/').map((s) => (s.startsWith(ARG) ? '{}' : s)).join('/'), payload });
+function record(method, p, body, query) {
+  seen.push({ method, path: p.split('/').map((s) => (s.startsWith(ARG) ? '{}' : s)).join('/'), body, query });
   return Promise.resolve({ items: [] });
 }
-api.get = (p, query) => record('GET', p, { query: keysOf(query) });
-api.post = (p, data) => record('POST', p, { body: keysOf(data) });
+api.get = (p, query) => record('GET', p, null, keysOf(query));
+api.post = (p, data) => record('POST', p, keysOf(data), null);
 
 async function main() {
   const dir = path.join(ROOT, 'services');
-  for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.js')).sort()) {
-    const mod = require(path.join(dir, file));
-    for (const [name, fn] of Object.entries(mod)) {
-      if (typeof fn !== 'function' || file === 'list.js') continue;
+  for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.js') && f !== 'list.js').sort()) {
+    for (const [name, fn] of Object.entries(require(path.join(dir, file)))) {
       const before = seen.length;
       await fn(...Array.from({ length: Math.max(fn.length, 1) }, (_, i) => `${ARG}${i}`));
       if (seen.length !== before + 1) throw new Error(`services/${file} ${name} made ${seen.length - before} calls`);
@@ -33,11 +31,9 @@ async function main() {
   }
   const own = fs.readFileSync(path.join(ROOT, 'utils', 'api.js'), 'utf8');
   for (const m of own.matchAll(/send\('(GET|POST)', '([^']+)', \{ ?(\w+)/g)) {
-    seen.push({ method: m[1], path: m[2], payload: { body: [m[3]] } });
+    seen.push({ method: m[1], path: m[2], body: [m[3]], query: null });
   }
-  process.stdout.write(JSON.stringify(seen.map((s) => ({
-    method: s.method, path: s.path, body: s.payload.body || null, query: s.payload.query || null
-  }))));
+  process.stdout.write(JSON.stringify(seen));
 }
 
 main().catch((err) => { console.error(err); process.exit(1); });
